@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Runs on: rte_vhost's threads (the callbacks, which only post requests)
+ * and the control lcore (the *_ctl functions, which do the work while the
+ * rte_vhost thread waits for them, so rte_vhost's device state is stable).
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+
+#include <rte_vhost.h>
+
+#include "vhacc_ctl.h"
+#include "vhacc_log.h"
+#include "vhacc_port.h"
+#include "vhacc_vhost_user.h"
+
+VHACC_LOG_REGISTER(vhost);
+
+/* vhost-user requests vhacc intercepts (QEMU docs/interop/vhost-user.rst). */
+#define VHOST_USER_SET_MEM_TABLE 5
+#define VHOST_USER_SET_LOG_BASE  6
+
+/* Start of every vhost-user message as rte_vhost passes it to extern handlers. */
+struct vhost_user_msg_head {
+	uint32_t request;
+	uint32_t flags;
+	uint32_t size;
+};
+
+struct vu_req {
+	int vid;
+	char path[PATH_MAX];
+	uint16_t vring;
+	int enable;
+	uint32_t msg;
+};
+
+static struct vhacc_port *
+port_of(const struct vu_req *r)
+{
+	struct vhacc_port *p = vhacc_port_find_socket(r->path);
+
+	if (p == NULL || p->vid != r->vid)
+		return NULL;
+	return p;
+}
+
+/* ---- control lcore side ------------------------------------------------ */
+
+static int
+vring_start_ctl(struct vhacc_port *p, uint16_t idx)
+{
+	struct rte_vhost_vring vr;
+	struct vhacc_virtq_conf c;
+	uint16_t last_avail, last_used;
+	int ret;
+
+	ret = rte_vhost_get_vhost_vring(p->vid, idx, &vr);
+	if (ret == 0)
+		ret = rte_vhost_get_vring_base(p->vid, idx, &last_avail, &last_used);
+	if (ret != 0 || vr.desc == NULL || vr.avail == NULL || vr.used == NULL) {
+		VHACC_LOG(vhost, ERR, "port %s vring %u: cannot read ring from rte_vhost",
+			p->conf.name, idx);
+		return -EIO;
+	}
+	memset(&c, 0, sizeof(c));
+	c.desc = vr.desc;
+	c.avail = vr.avail;
+	c.used = vr.used;
+	c.size = vr.size;
+	c.last_avail_idx = last_avail;
+	c.last_used_idx = last_used;
+	c.features = p->features;
+	c.mem = &p->mem;
+	c.callfd = vr.callfd;
+	c.vid = p->vid;
+	c.vring_idx = idx;
+	c.is_rx = (idx % 2) == 0;
+	ret = vhacc_port_vring_setup(p, idx, &c);
+	if (ret != 0) {
+		VHACC_LOG(vhost, ERR, "port %s vring %u: setup failed: %s", p->conf.name, idx,
+			strerror(-ret));
+		return ret;
+	}
+	VHACC_LOG(vhost, INFO, "port %s vring %u: started, size %u, avail %u, used %u",
+		p->conf.name, idx, c.size, last_avail, last_used);
+	return 0;
+}
+
+/* Stop polling vring idx and give rte_vhost its exact indices. */
+static void
+vring_stop_ctl(struct vhacc_port *p, uint16_t idx)
+{
+	struct vhacc_virtq_state st;
+
+	if (!p->vrings[idx].running)
+		return;
+	vhacc_port_vring_stop(p, idx, &st);
+	rte_vhost_set_vring_base(p->vid, idx, st.last_avail_idx, st.last_used_idx);
+	VHACC_LOG(vhost, INFO, "port %s vring %u: stopped at avail %u, used %u", p->conf.name, idx,
+		st.last_avail_idx, st.last_used_idx);
+}
+
+static int
+read_mem_table(struct vhacc_port *p)
+{
+	struct rte_vhost_memory *m = NULL;
+	uint32_t i;
+
+	if (rte_vhost_get_mem_table(p->vid, &m) != 0)
+		return -EIO;
+	if (m->nregions > VHACC_GUEST_MAX_REGIONS) {
+		VHACC_LOG(vhost, ERR, "port %s: %u memory regions, vhacc handles %u",
+			p->conf.name, m->nregions, VHACC_GUEST_MAX_REGIONS);
+		free(m);
+		return -E2BIG;
+	}
+	memset(&p->mem, 0, sizeof(p->mem));
+	p->mem.nregions = m->nregions;
+	for (i = 0; i < m->nregions; i++) {
+		p->mem.regions[i].gpa = m->regions[i].guest_phys_addr;
+		p->mem.regions[i].size = m->regions[i].size;
+		p->mem.regions[i].hva = m->regions[i].host_user_addr;
+	}
+	free(m);
+	return 0;
+}
+
+/* Start the device: memory table, negotiated features, every enabled vring. */
+static int
+device_start_ctl(struct vhacc_port *p)
+{
+	uint16_t i, n;
+	int ret;
+
+	if (rte_vhost_get_negotiated_features(p->vid, &p->features) != 0)
+		return -EIO;
+	if (p->features & (1ULL << VIRTIO_F_RING_PACKED)) {
+		VHACC_LOG(vhost, ERR, "port %s: packed ring negotiated but not offered",
+			p->conf.name);
+		return -ENOTSUP;
+	}
+	ret = read_mem_table(p);
+	if (ret != 0)
+		return ret;
+	n = rte_vhost_get_vring_num(p->vid);
+	p->nr_vrings = RTE_MIN(n, 2 * p->conf.queue_pairs);
+	for (i = 0; i < p->nr_vrings; i++)
+		if (p->vrings[i].enabled && vring_start_ctl(p, i) != 0)
+			p->vrings[i].enabled = false;
+	vhacc_port_start(p);
+	return 0;
+}
+
+/* Stop the device: after return no worker touches its rings or memory. */
+static void
+device_stop_ctl(struct vhacc_port *p)
+{
+	uint16_t i;
+
+	if (!p->running)
+		return;
+	vhacc_port_stop(p); /* one quiescence for all vrings */
+	for (i = 0; i < p->nr_vrings; i++)
+		vring_stop_ctl(p, i);
+}
+
+static int
+new_connection_ctl(void *arg)
+{
+	struct vu_req *r = arg;
+	struct vhacc_port *p = vhacc_port_find_socket(r->path);
+	uint16_t i;
+
+	if (p == NULL) {
+		VHACC_LOG(vhost, ERR, "connection on unknown socket %s", r->path);
+		return -ENOENT;
+	}
+	if (p->vid >= 0) {
+		VHACC_LOG(vhost, ERR, "port %s: second frontend refused (one is connected)",
+			p->conf.name);
+		return -EBUSY;
+	}
+	p->vid = r->vid;
+	p->connects++;
+	for (i = 0; i < VHACC_MAX_VRINGS; i++)
+		p->vrings[i].enabled = false;
+	VHACC_LOG(vhost, INFO, "port %s: frontend connected (vid %d)", p->conf.name, r->vid);
+	return 0;
+}
+
+static int
+destroy_connection_ctl(void *arg)
+{
+	struct vhacc_port *p = port_of(arg);
+
+	if (p == NULL)
+		return 0;
+	device_stop_ctl(p);
+	p->vid = -1;
+	p->disconnects++;
+	VHACC_LOG(vhost, INFO, "port %s: frontend disconnected", p->conf.name);
+	return 0;
+}
+
+static int
+new_device_ctl(void *arg)
+{
+	struct vhacc_port *p = port_of(arg);
+	int ret;
+
+	if (p == NULL)
+		return -ENOENT;
+	ret = device_start_ctl(p);
+	if (ret != 0) {
+		VHACC_LOG(vhost, ERR, "port %s: cannot start device: %s", p->conf.name,
+			strerror(-ret));
+		return ret;
+	}
+	VHACC_LOG(vhost, INFO, "port %s: device started, features 0x%" PRIx64 ", %u vrings",
+		p->conf.name, p->features, p->nr_vrings);
+	return 0;
+}
+
+static int
+destroy_device_ctl(void *arg)
+{
+	struct vhacc_port *p = port_of(arg);
+
+	if (p == NULL)
+		return 0;
+	device_stop_ctl(p);
+	VHACC_LOG(vhost, INFO, "port %s: device stopped", p->conf.name);
+	return 0;
+}
+
+static int
+vring_state_ctl(void *arg)
+{
+	struct vu_req *r = arg;
+	struct vhacc_port *p = port_of(r);
+
+	if (p == NULL || r->vring >= VHACC_MAX_VRINGS)
+		return 0;
+	if (r->vring >= 2 * p->conf.queue_pairs) {
+		VHACC_LOG(vhost, WARNING, "port %s: vring %u beyond %u queue pairs, ignored",
+			p->conf.name, r->vring, p->conf.queue_pairs);
+		return 0;
+	}
+	p->vrings[r->vring].enabled = r->enable != 0;
+	if (!p->running)
+		return 0; /* picked up when the device starts */
+	if (r->enable) {
+		if (p->vrings[r->vring].running)
+			vring_stop_ctl(p, r->vring); /* re-read a ring the frontend changed */
+		if (r->vring >= p->nr_vrings)
+			p->nr_vrings = r->vring + 1;
+		if (vring_start_ctl(p, r->vring) == 0)
+			vhacc_port_republish();
+	} else {
+		vring_stop_ctl(p, r->vring);
+	}
+	return 0;
+}
+
+/* Features changed on a running device (LOG_ALL on or off): restart with them. */
+static int
+features_changed_ctl(void *arg)
+{
+	struct vhacc_port *p = port_of(arg);
+
+	if (p == NULL || !p->running)
+		return 0;
+	device_stop_ctl(p);
+	return device_start_ctl(p);
+}
+
+/* Before the memory table or log area is replaced: stop touching them. */
+static int
+pre_msg_ctl(void *arg)
+{
+	struct vu_req *r = arg;
+	struct vhacc_port *p = port_of(r);
+
+	if (p == NULL || !p->running)
+		return 0;
+	VHACC_LOG(vhost, INFO, "port %s: pausing for vhost-user request %u", p->conf.name,
+		r->msg);
+	device_stop_ctl(p);
+	return 1; /* paused: resume after the message */
+}
+
+static int
+post_msg_ctl(void *arg)
+{
+	struct vhacc_port *p = port_of(arg);
+
+	if (p == NULL)
+		return 0;
+	return device_start_ctl(p);
+}
+
+/* ---- rte_vhost thread side --------------------------------------------- */
+
+static int
+post(vhacc_ctl_fn fn, struct vu_req *r)
+{
+	/* No timeout: a callback must not return before the control lcore acted. */
+	return vhacc_ctl_call(fn, r, 0);
+}
+
+static void
+req_init(struct vu_req *r, int vid)
+{
+	memset(r, 0, sizeof(*r));
+	r->vid = vid;
+	if (rte_vhost_get_ifname(vid, r->path, sizeof(r->path)) != 0)
+		r->path[0] = '\0';
+}
+
+/* Paused ports, by vid, between the pre and post message handlers (socket thread only). */
+static bool paused[RTE_MAX_VHOST_DEVICE];
+
+static enum rte_vhost_msg_result
+pre_msg_handle(int vid, void *msg)
+{
+	const struct vhost_user_msg_head *h = msg;
+	struct vu_req r;
+
+	if (vid < 0 || vid >= RTE_MAX_VHOST_DEVICE)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	paused[vid] = false;
+	if (h->request != VHOST_USER_SET_MEM_TABLE && h->request != VHOST_USER_SET_LOG_BASE)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	req_init(&r, vid);
+	r.msg = h->request;
+	paused[vid] = post(pre_msg_ctl, &r) == 1;
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED; /* rte_vhost handles the message itself */
+}
+
+static enum rte_vhost_msg_result
+post_msg_handle(int vid, void *msg)
+{
+	struct vu_req r;
+
+	RTE_SET_USED(msg);
+	if (vid < 0 || vid >= RTE_MAX_VHOST_DEVICE || !paused[vid])
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	paused[vid] = false;
+	req_init(&r, vid);
+	post(post_msg_ctl, &r);
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+static const struct rte_vhost_user_extern_ops extern_ops = {
+	.pre_msg_handle = pre_msg_handle,
+	.post_msg_handle = post_msg_handle,
+};
+
+static int
+on_new_connection(int vid)
+{
+	struct vu_req r;
+	int ret;
+
+	req_init(&r, vid);
+	ret = post(new_connection_ctl, &r);
+	if (ret != 0)
+		return -1; /* rte_vhost closes the connection */
+	if (rte_vhost_extern_callback_register(vid, &extern_ops, NULL) != 0)
+		VHACC_LOG(vhost, ERR, "vid %d: cannot register message hooks", vid);
+	return 0;
+}
+
+static void
+on_destroy_connection(int vid)
+{
+	struct vu_req r;
+
+	req_init(&r, vid);
+	post(destroy_connection_ctl, &r);
+}
+
+static int
+on_new_device(int vid)
+{
+	struct vu_req r;
+
+	req_init(&r, vid);
+	return post(new_device_ctl, &r) == 0 ? 0 : -1;
+}
+
+static void
+on_destroy_device(int vid)
+{
+	struct vu_req r;
+
+	req_init(&r, vid);
+	post(destroy_device_ctl, &r);
+}
+
+static int
+on_vring_state_changed(int vid, uint16_t queue_id, int enable)
+{
+	struct vu_req r;
+
+	req_init(&r, vid);
+	r.vring = queue_id;
+	r.enable = enable;
+	post(vring_state_ctl, &r);
+	return 0;
+}
+
+static int
+on_features_changed(int vid, uint64_t features)
+{
+	struct vu_req r;
+
+	RTE_SET_USED(features);
+	req_init(&r, vid);
+	return post(features_changed_ctl, &r) == 0 ? 0 : -1;
+}
+
+static const struct rte_vhost_device_ops device_ops = {
+	.new_device = on_new_device,
+	.destroy_device = on_destroy_device,
+	.vring_state_changed = on_vring_state_changed,
+	.features_changed = on_features_changed,
+	.new_connection = on_new_connection,
+	.destroy_connection = on_destroy_connection,
+};
+
+/* ---- registration (control lcore) --------------------------------------- */
+
+int
+vhacc_vhost_user_register(struct vhacc_port *p)
+{
+	const char *path = p->conf.socket;
+	uint64_t flags = 0;
+	int ret;
+
+	if (p->conf.client)
+		flags |= RTE_VHOST_USER_CLIENT; /* rte_vhost reconnects unless NO_RECONNECT */
+	else
+		unlink(path); /* a stale socket from a killed vhacc */
+
+	ret = rte_vhost_driver_register(path, flags);
+	if (ret != 0) {
+		VHACC_LOG(vhost, ERR, "port %s: cannot register socket %s", p->conf.name, path);
+		return -EIO;
+	}
+	/* Setting the feature set switches rte_vhost's built-in net datapath off. */
+	if (rte_vhost_driver_set_features(path, p->conf.features) != 0 ||
+		rte_vhost_driver_set_protocol_features(path, VHACC_PROTOCOL_FEATURES) != 0 ||
+		rte_vhost_driver_callback_register(path, &device_ops) != 0) {
+		VHACC_LOG(vhost, ERR, "port %s: cannot configure socket %s", p->conf.name, path);
+		rte_vhost_driver_unregister(path);
+		return -EIO;
+	}
+	ret = rte_vhost_driver_start(path);
+	if (ret != 0) {
+		VHACC_LOG(vhost, ERR, "port %s: cannot start socket %s", p->conf.name, path);
+		rte_vhost_driver_unregister(path);
+		return -EIO;
+	}
+	VHACC_LOG(vhost, INFO, "port %s: %s socket %s", p->conf.name,
+		p->conf.client ? "connecting to" : "listening on", path);
+	return 0;
+}
+
+int
+vhacc_vhost_user_unregister(const char *socket_path)
+{
+	return rte_vhost_driver_unregister(socket_path) == 0 ? 0 : -EIO;
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Runs on: the telemetry thread (the *_cb functions, which only post) and
+ * the control lcore (the *_ctl functions, which read the state).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_telemetry.h>
+
+#include "vhacc_ctl.h"
+#include "vhacc_log.h"
+#include "vhacc_port.h"
+#include "vhacc_telemetry.h"
+
+VHACC_LOG_REGISTER(telemetry);
+
+#define ANSWER_TIMEOUT_MS 2000
+
+struct tel_req {
+	const char *params;
+	struct rte_tel_data *d;
+};
+
+static const char *
+attach_str(const struct vhacc_port *p, char *buf, size_t len)
+{
+	switch (p->conf.attach) {
+	case VHACC_ATTACH_LOOPBACK:
+		return "loopback";
+	case VHACC_ATTACH_XCONNECT:
+		snprintf(buf, len, "xconnect:%s", p->conf.xconnect_peer);
+		return buf;
+	case VHACC_ATTACH_ETHDEV:
+		snprintf(buf, len, "ethdev:%s", p->conf.ethdev_devargs);
+		return buf;
+	}
+	return "?";
+}
+
+static void
+add_hex(struct rte_tel_data *d, const char *name, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	rte_tel_data_add_dict_string(d, name, buf);
+}
+
+/* Feature names as one space-separated string. */
+static void
+add_feature_names(struct rte_tel_data *d, const char *name, uint64_t features)
+{
+	char buf[RTE_TEL_MAX_STRING_LEN] = "";
+	size_t off = 0;
+	unsigned int bit;
+
+	for (bit = 0; bit < 64; bit++) {
+		const char *n;
+
+		if (!(features & (1ULL << bit)))
+			continue;
+		n = vhacc_feature_name(bit);
+		off += snprintf(buf + off, sizeof(buf) - RTE_MIN(off, sizeof(buf)), "%s%s",
+			off ? " " : "", n ? n : "?");
+		if (off >= sizeof(buf))
+			break;
+	}
+	rte_tel_data_add_dict_string(d, name, buf);
+}
+
+static struct vhacc_port *
+port_param(const char *params, struct rte_tel_data *d)
+{
+	struct vhacc_port *p = vhacc_port_lookup(params);
+
+	if (p == NULL) {
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_int(d, "ok", 0);
+		rte_tel_data_add_dict_int(d, "errno", ENODEV);
+		rte_tel_data_add_dict_string(d, "message",
+			params && *params ? "no such port" : "usage: <port id or name>");
+	}
+	return p;
+}
+
+static int
+ports_ctl(void *arg)
+{
+	struct tel_req *r = arg;
+	uint16_t i;
+
+	rte_tel_data_start_dict(r->d);
+	for (i = 0; i < vhacc_port_max_id(); i++) {
+		struct vhacc_port *p = vhacc_port_get(i);
+
+		if (p != NULL)
+			rte_tel_data_add_dict_int(r->d, p->conf.name, p->id);
+	}
+	return 0;
+}
+
+static int
+info_ctl(void *arg)
+{
+	struct tel_req *r = arg;
+	struct vhacc_port *p = port_param(r->params, r->d);
+	struct rte_tel_data *d = r->d;
+	char buf[VHACC_DEVARGS_MAX + 16];
+	uint16_t i, enabled = 0;
+
+	if (p == NULL)
+		return 0;
+	for (i = 0; i < VHACC_MAX_VRINGS; i++)
+		enabled += p->vrings[i].running;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "id", p->id);
+	rte_tel_data_add_dict_string(d, "name", p->conf.name);
+	rte_tel_data_add_dict_string(d, "socket", p->conf.socket);
+	rte_tel_data_add_dict_string(d, "socket_mode", p->conf.client ? "client" : "server");
+	rte_tel_data_add_dict_string(d, "mode", "active");
+	rte_tel_data_add_dict_string(d, "link", p->running ? "up" : "down");
+	rte_tel_data_add_dict_int(d, "connected", p->vid >= 0);
+	rte_tel_data_add_dict_int(d, "vid", p->vid);
+	add_hex(d, "features_offered", p->conf.features);
+	add_hex(d, "features_negotiated", p->running ? p->features : 0);
+	add_feature_names(d, "negotiated", p->running ? p->features : 0);
+	rte_tel_data_add_dict_int(d, "queue_pairs", p->conf.queue_pairs);
+	rte_tel_data_add_dict_int(d, "vrings_running", enabled);
+	rte_tel_data_add_dict_string(d, "attach", attach_str(p, buf, sizeof(buf)));
+	if (p->has_eth)
+		rte_tel_data_add_dict_int(d, "ethdev_port", p->eth_port);
+	rte_tel_data_add_dict_int(d, "numa_node", p->numa_node);
+	rte_tel_data_add_dict_int(d, "mtu", p->conf.mtu);
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", p->conf.mac[0], p->conf.mac[1],
+		p->conf.mac[2], p->conf.mac[3], p->conf.mac[4], p->conf.mac[5]);
+	rte_tel_data_add_dict_string(d, "mac", buf);
+	rte_tel_data_add_dict_u64(d, "connects", p->connects);
+	rte_tel_data_add_dict_u64(d, "disconnects", p->disconnects);
+	return 0;
+}
+
+static void
+add_vring_stats(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t idx)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	struct vhacc_virtq_stats st;
+	const struct vhacc_virtq *vq = p->vrings[idx].vq;
+	char name[16];
+
+	if (c == NULL)
+		return;
+	vhacc_port_vring_stats(p, idx, &st);
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_int(c, "running", p->running && p->vrings[idx].running);
+	rte_tel_data_add_dict_u64(c, "packets", st.packets);
+	rte_tel_data_add_dict_u64(c, "bytes", st.bytes);
+	rte_tel_data_add_dict_u64(c, "drop_too_big", st.drop_too_big);
+	rte_tel_data_add_dict_u64(c, "drop_runt", st.drop_runt);
+	rte_tel_data_add_dict_u64(c, "no_mbuf", st.no_mbuf);
+	rte_tel_data_add_dict_u64(c, "rx_no_buffers", st.rx_no_buffers);
+	rte_tel_data_add_dict_u64(c, "broken", st.broken);
+	rte_tel_data_add_dict_string(c, "broken_reason",
+		vq != NULL && vq->broken ? vhacc_virtq_broken_reason_str(vq->broken_reason) :
+					   "none");
+	rte_tel_data_add_dict_u64(c, "notifications", st.notifications);
+	rte_tel_data_add_dict_u64(c, "notify_suppressed", st.notify_suppressed);
+	if (vq != NULL) {
+		rte_tel_data_add_dict_int(c, "last_avail_idx", vq->last_avail_idx);
+		rte_tel_data_add_dict_int(c, "last_used_idx", vq->last_used_idx);
+	}
+	snprintf(name, sizeof(name), "%s%u", idx % 2 ? "txq" : "rxq", idx / 2);
+	rte_tel_data_add_dict_container(d, name, c, 0);
+}
+
+static void
+add_qp_stats(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t qp)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	const struct vhacc_dp_stats *st = &p->qps[qp].stats;
+	char name[16];
+
+	if (c == NULL)
+		return;
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_u64(c, "drop_peer_down", st->drop_peer_down);
+	rte_tel_data_add_dict_u64(c, "drop_dest_full", st->drop_dest_full);
+	rte_tel_data_add_dict_u64(c, "drop_guest_down", st->drop_guest_down);
+	rte_tel_data_add_dict_u64(c, "held", p->qps[qp].to_dst.count + p->qps[qp].to_rx.count);
+	if (p->has_eth) {
+		rte_tel_data_add_dict_u64(c, "eth_rx", st->eth_rx);
+		rte_tel_data_add_dict_u64(c, "eth_tx", st->eth_tx);
+	}
+	snprintf(name, sizeof(name), "qp%u", qp);
+	rte_tel_data_add_dict_container(d, name, c, 0);
+}
+
+static int
+stats_ctl(void *arg)
+{
+	struct tel_req *r = arg;
+	struct vhacc_port *p = port_param(r->params, r->d);
+	uint16_t q;
+
+	if (p == NULL)
+		return 0;
+	rte_tel_data_start_dict(r->d);
+	for (q = 0; q < p->conf.queue_pairs; q++) {
+		add_vring_stats(r->d, p, vhacc_rx_vring(q));
+		add_vring_stats(r->d, p, vhacc_tx_vring(q));
+		add_qp_stats(r->d, p, q);
+	}
+	return 0;
+}
+
+static int
+lcores_ctl(void *arg)
+{
+	struct tel_req *r = arg;
+	unsigned int w;
+
+	rte_tel_data_start_dict(r->d);
+	rte_tel_data_add_dict_int(r->d, "control", rte_get_main_lcore());
+	for (w = 0; w < vhacc_port_nworkers(); w++) {
+		struct vhacc_dp_worker *wk = vhacc_port_worker_at(w);
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		char queues[RTE_TEL_MAX_STRING_LEN] = "";
+		size_t off = 0;
+		uint64_t busy = wk->stats.busy_cycles, idle = wk->stats.idle_cycles;
+		char name[24];
+		uint16_t i, q;
+
+		if (c == NULL)
+			break;
+		for (i = 0; i < vhacc_port_max_id(); i++) {
+			struct vhacc_port *p = vhacc_port_get(i);
+
+			for (q = 0; p != NULL && q < p->conf.queue_pairs; q++)
+				if (p->qp_lcore[q] == wk->lcore && off < sizeof(queues))
+					off += snprintf(queues + off, sizeof(queues) - off,
+						"%s%s:%u", off ? " " : "", p->conf.name, q);
+		}
+		rte_tel_data_start_dict(c);
+		rte_tel_data_add_dict_string(c, "queues", queues);
+		rte_tel_data_add_dict_u64(c, "loops", wk->stats.loops);
+		rte_tel_data_add_dict_u64(c, "busy_cycles", busy);
+		rte_tel_data_add_dict_u64(c, "idle_cycles", idle);
+		rte_tel_data_add_dict_int(c, "busy_percent",
+			busy + idle ? (int)(busy * 100 / (busy + idle)) : 0);
+		snprintf(name, sizeof(name), "worker%u", wk->lcore);
+		rte_tel_data_add_dict_container(r->d, name, c, 0);
+	}
+	return 0;
+}
+
+static int
+answer(vhacc_ctl_fn fn, const char *params, struct rte_tel_data *d)
+{
+	struct tel_req r = {.params = params, .d = d};
+	int ret = vhacc_ctl_call(fn, &r, ANSWER_TIMEOUT_MS);
+
+	if (ret == -ETIMEDOUT) {
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_int(d, "ok", 0);
+		rte_tel_data_add_dict_int(d, "errno", ETIMEDOUT);
+		rte_tel_data_add_dict_string(d, "message", "control lcore did not answer in time");
+		return 0;
+	}
+	return ret;
+}
+
+#define TEL_CB(name)                                                                               \
+	static int name##_cb(const char *cmd, const char *params, struct rte_tel_data *d)          \
+	{                                                                                          \
+		RTE_SET_USED(cmd);                                                                 \
+		return answer(name##_ctl, params, d);                                              \
+	}
+
+TEL_CB(ports)
+TEL_CB(info)
+TEL_CB(stats)
+TEL_CB(lcores)
+
+int
+vhacc_telemetry_init(void)
+{
+	int ret = 0;
+
+	ret |= rte_telemetry_register_cmd("/vhacc/ports", ports_cb,
+		"Ports by name and id. No parameters");
+	ret |= rte_telemetry_register_cmd("/vhacc/port/info", info_cb,
+		"Port configuration and connection. Parameters: port id or name");
+	ret |= rte_telemetry_register_cmd("/vhacc/port/stats", stats_cb,
+		"Per-queue counters. Parameters: port id or name");
+	ret |= rte_telemetry_register_cmd("/vhacc/lcores", lcores_cb,
+		"Worker lcores: queue pairs they poll, busy/idle. No parameters");
+	return ret == 0 ? 0 : -EINVAL;
+}
