@@ -26,6 +26,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <linux/virtio_ring.h>
@@ -80,7 +81,7 @@ struct vhacc_virtq_stats {
 	uint64_t packets;          /* packets moved through this queue */
 	uint64_t bytes;            /* frame bytes (without virtio-net header) */
 	uint64_t no_mbuf;          /* TX: mbuf pool empty; chain left in the ring, not a drop */
-	uint64_t drop_too_big;     /* RX: packet larger than the guest's buffers */
+	uint64_t drop_too_big;     /* RX: larger than the guest's buffers; TX: frame over 64 KiB */
 	uint64_t drop_runt;        /* RX: packet of length 0 given to enqueue */
 	uint64_t rx_no_buffers;    /* RX: bursts that found no guest buffer (not a drop) */
 	uint64_t broken;           /* times the ring was found broken */

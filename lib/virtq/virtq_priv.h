@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VHACC_VIRTQ_PRIV_H
+#define VHACC_VIRTQ_PRIV_H
+
+/*
+ * Internals shared by the split-ring TX and RX paths: marking a ring
+ * broken, walking a descriptor chain one host-contiguous segment at a time,
+ * publishing used entries and deciding whether to notify the guest.
+ * Runs on: the worker lcore that owns the queue.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_atomic.h>
+#include <rte_branch_prediction.h>
+
+#include "vhacc_virtq.h"
+
+/* Largest frame the TX path accepts from a guest (a 64 KiB GSO frame). */
+#define VIRTQ_MAX_FRAME (64u * 1024u)
+/* Largest indirect table, in descriptors (the largest ring size). */
+#define VIRTQ_MAX_INDIRECT 32768u
+
+static inline void
+virtq_mark_broken(struct vhacc_virtq *q, enum vhacc_virtq_broken_reason reason)
+{
+	if (q->broken)
+		return;
+	q->broken = true;
+	q->broken_reason = reason;
+	q->stats.broken++;
+}
+
+/*
+ * Iterator over one descriptor chain. Yields host-contiguous segments: a
+ * descriptor whose buffer spans two adjacent memory regions comes out as
+ * two segments. Each descriptor is copied out of guest memory exactly once,
+ * so the guest cannot change it between the checks and the use.
+ */
+struct virtq_chain {
+	struct vhacc_virtq *q;
+	const struct vring_desc *table; /* ring's table or an indirect one */
+	uint32_t tsize;                 /* entries in table */
+	uint32_t idx;                   /* next descriptor to load */
+	uint32_t seen;                  /* descriptors loaded from table */
+	bool indirect;                  /* table is an indirect table */
+	bool end;                       /* the last descriptor was loaded */
+	uint64_t gpa;                   /* rest of the current descriptor */
+	uint64_t left;
+};
+
+static inline void
+virtq_chain_start(struct virtq_chain *c, struct vhacc_virtq *q, uint16_t head)
+{
+	c->q = q;
+	c->table = q->desc;
+	c->tsize = q->size;
+	c->idx = head;
+	c->seen = 0;
+	c->indirect = false;
+	c->end = false;
+	c->left = 0;
+}
+
+/* Load the next descriptor of the chain into c->gpa/left. 0 or -1 (ring marked broken). */
+int virtq_chain_load(struct virtq_chain *c);
+
+/*
+ * Next segment of the chain: returns its length (> 0) with *hva and *gpa
+ * set, 0 at the end of the chain, -1 if the ring is broken (marked).
+ */
+static inline int64_t
+virtq_chain_next(struct virtq_chain *c, uint8_t **hva, uint64_t *gpa)
+{
+	uint64_t len;
+
+	while (c->left == 0) {
+		if (c->end)
+			return 0;
+		if (virtq_chain_load(c) < 0)
+			return -1;
+	}
+	len = c->left;
+	*hva = vhacc_guest_mem_translate(c->q->mem, c->gpa, &len);
+	if (unlikely(*hva == NULL)) {
+		virtq_mark_broken(c->q, VHACC_BROKEN_BAD_ADDR);
+		return -1;
+	}
+	*gpa = c->gpa;
+	c->gpa += len;
+	c->left -= len;
+	return (int64_t)len;
+}
+
+/*
+ * Number of chains the guest has made available, read with acquire
+ * semantics. Marks the ring broken and returns 0 if the index moved by
+ * more than the ring size.
+ */
+static inline uint16_t
+virtq_avail_count(struct vhacc_virtq *q, uint16_t *avail_idx)
+{
+	uint16_t idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
+	uint16_t n = (uint16_t)(idx - q->last_avail_idx);
+
+	if (unlikely(n > q->size)) {
+		virtq_mark_broken(q, VHACC_BROKEN_AVAIL_IDX);
+		return 0;
+	}
+	*avail_idx = idx;
+	return n;
+}
+
+/* Head of the chain in avail slot `slot` (a free-running index). */
+static inline uint16_t
+virtq_avail_head(const struct vhacc_virtq *q, uint16_t slot)
+{
+	return q->avail->ring[slot & q->mask];
+}
+
+/* Write shadow[0..n) to the used ring, publish used->idx, log and notify. */
+void virtq_flush_used(struct vhacc_virtq *q, uint16_t n);
+
+#endif /* VHACC_VIRTQ_PRIV_H */

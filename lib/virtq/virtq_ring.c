@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Split-ring common code: queue setup and state (control lcore, while no
+ * worker polls the queue), chain walking and used-ring publication (the
+ * owning worker lcore).
+ */
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <linux/vhost.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <sys/eventfd.h>
+
+#include <rte_atomic.h>
+#include <rte_common.h>
+#include <rte_vhost.h>
+
+#include "virtq_priv.h"
+
+static const char *const broken_names[VHACC_BROKEN_REASON_MAX] = {
+	[VHACC_BROKEN_NONE] = "none",
+	[VHACC_BROKEN_AVAIL_IDX] = "avail_idx",
+	[VHACC_BROKEN_DESC_INDEX] = "desc_index",
+	[VHACC_BROKEN_CHAIN_LOOP] = "chain_loop",
+	[VHACC_BROKEN_BAD_ADDR] = "bad_addr",
+	[VHACC_BROKEN_BAD_LEN] = "bad_len",
+	[VHACC_BROKEN_INDIRECT] = "indirect",
+	[VHACC_BROKEN_DESC_DIR] = "desc_dir",
+	[VHACC_BROKEN_SHORT_CHAIN] = "short_chain",
+};
+
+const char *
+vhacc_virtq_broken_reason_str(enum vhacc_virtq_broken_reason r)
+{
+	if ((unsigned int)r >= VHACC_BROKEN_REASON_MAX)
+		return "unknown";
+	return broken_names[r];
+}
+
+size_t
+vhacc_virtq_alloc_size(uint16_t size)
+{
+	return sizeof(struct vhacc_virtq) + (size_t)size * sizeof(struct vring_used_elem);
+}
+
+static inline bool
+has_feature(uint64_t features, unsigned int bit)
+{
+	return (features >> bit) & 1;
+}
+
+int
+vhacc_virtq_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf)
+{
+	struct vhacc_virtq_stats stats = q->stats;
+
+	if (conf->desc == NULL || conf->avail == NULL || conf->used == NULL || conf->mem == NULL ||
+		conf->size == 0 || conf->size > 32768 || !rte_is_power_of_2(conf->size))
+		return -EINVAL;
+
+	memset(q, 0, sizeof(*q));
+	q->stats = stats;
+	q->desc = conf->desc;
+	q->avail = conf->avail;
+	q->used = conf->used;
+	q->size = conf->size;
+	q->mask = conf->size - 1;
+	q->is_rx = conf->is_rx;
+	q->event_idx = has_feature(conf->features, VIRTIO_RING_F_EVENT_IDX);
+	q->mrg_rxbuf = has_feature(conf->features, VIRTIO_NET_F_MRG_RXBUF);
+	q->indirect = has_feature(conf->features, VIRTIO_RING_F_INDIRECT_DESC);
+	q->in_order = has_feature(conf->features, VIRTIO_F_IN_ORDER);
+	q->log = has_feature(conf->features, VHOST_F_LOG_ALL);
+	q->hdr_len = (q->mrg_rxbuf || has_feature(conf->features, VIRTIO_F_VERSION_1)) ?
+			     sizeof(struct virtio_net_hdr_mrg_rxbuf) :
+			     sizeof(struct virtio_net_hdr);
+	q->last_avail_idx = conf->last_avail_idx;
+	q->last_used_idx = conf->last_used_idx;
+	q->mem = conf->mem;
+	q->callfd = conf->callfd;
+	q->vid = conf->vid;
+	q->vring_idx = conf->vring_idx;
+
+	/* vhacc polls: without EVENT_IDX, ask the driver not to kick. With
+	 * EVENT_IDX the avail event is left where the driver reaches it only
+	 * once per 64K buffers, which has the same effect. */
+	if (!q->event_idx) {
+		__atomic_fetch_or(&q->used->flags, VRING_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
+		if (q->log)
+			rte_vhost_log_used_vring(q->vid, q->vring_idx,
+				offsetof(struct vring_used, flags), sizeof(q->used->flags));
+	}
+	return 0;
+}
+
+void
+vhacc_virtq_get_state(const struct vhacc_virtq *q, struct vhacc_virtq_state *st)
+{
+	st->last_avail_idx = q->last_avail_idx;
+	st->last_used_idx = q->last_used_idx;
+}
+
+uint16_t
+vhacc_virtq_held(const struct vhacc_virtq *q, struct vhacc_virtq_held *out, uint16_t max)
+{
+	/* Chains are taken and returned within one burst: between bursts the
+	 * device holds none, and nheld stays 0. */
+	RTE_SET_USED(out);
+	RTE_SET_USED(max);
+	return q->nheld;
+}
+
+int
+virtq_chain_load(struct virtq_chain *c)
+{
+	struct vhacc_virtq *q = c->q;
+	struct vring_desc d;
+	uint64_t len;
+	void *table;
+	bool write;
+
+	for (;;) {
+		if (unlikely(c->idx >= c->tsize)) {
+			virtq_mark_broken(q, VHACC_BROKEN_DESC_INDEX);
+			return -1;
+		}
+		if (unlikely(++c->seen > c->tsize)) {
+			virtq_mark_broken(q, VHACC_BROKEN_CHAIN_LOOP);
+			return -1;
+		}
+		/* One copy out of guest memory; indirect tables may be unaligned. */
+		memcpy(&d, &c->table[c->idx], sizeof(d));
+		rte_compiler_barrier();
+
+		if (!(d.flags & VRING_DESC_F_INDIRECT))
+			break;
+		if (unlikely(c->indirect || (d.flags & VRING_DESC_F_NEXT) || !q->indirect ||
+			     d.len == 0 || d.len % sizeof(struct vring_desc) != 0 ||
+			     d.len / sizeof(struct vring_desc) > VIRTQ_MAX_INDIRECT)) {
+			virtq_mark_broken(q, VHACC_BROKEN_INDIRECT);
+			return -1;
+		}
+		if (unlikely(d.addr + d.len < d.addr)) {
+			virtq_mark_broken(q, VHACC_BROKEN_BAD_LEN);
+			return -1;
+		}
+		len = d.len;
+		table = vhacc_guest_mem_translate(q->mem, d.addr, &len);
+		if (unlikely(table == NULL || len != d.len)) {
+			virtq_mark_broken(q, VHACC_BROKEN_BAD_ADDR);
+			return -1;
+		}
+		c->table = table;
+		c->tsize = d.len / sizeof(struct vring_desc);
+		c->idx = 0;
+		c->seen = 0;
+		c->indirect = true;
+	}
+
+	if (unlikely(d.len == 0 || d.addr + d.len < d.addr)) {
+		virtq_mark_broken(q, VHACC_BROKEN_BAD_LEN);
+		return -1;
+	}
+	write = d.flags & VRING_DESC_F_WRITE;
+	if (unlikely(write != q->is_rx)) {
+		virtq_mark_broken(q, VHACC_BROKEN_DESC_DIR);
+		return -1;
+	}
+	c->gpa = d.addr;
+	c->left = d.len;
+	if (d.flags & VRING_DESC_F_NEXT)
+		c->idx = d.next;
+	else
+		c->end = true;
+	return 0;
+}
+
+/* vring_need_event(): does [old, new) include the driver's event index? */
+static inline bool
+need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+}
+
+static void
+virtq_notify(struct vhacc_virtq *q)
+{
+	uint16_t old = q->signalled_used, new_idx = q->last_used_idx;
+	bool valid = q->signalled_used_valid, need;
+
+	/* The used index store must be visible before the driver's event
+	 * index or flags are read, or a notification could be lost. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	q->signalled_used = new_idx;
+	q->signalled_used_valid = true;
+	if (q->event_idx)
+		need = !valid ||
+		       need_event(__atomic_load_n(&q->avail->ring[q->size], __ATOMIC_RELAXED),
+			       new_idx, old);
+	else
+		need = !(__atomic_load_n(&q->avail->flags, __ATOMIC_RELAXED) &
+			 VRING_AVAIL_F_NO_INTERRUPT);
+
+	if (need && q->callfd >= 0) {
+		eventfd_write(q->callfd, 1);
+		q->stats.notifications++;
+	} else {
+		q->stats.notify_suppressed++;
+	}
+}
+
+static void
+log_used_ring(struct vhacc_virtq *q, uint16_t first, uint16_t n)
+{
+	uint16_t start = first & q->mask;
+	uint16_t part = RTE_MIN(n, (uint16_t)(q->size - start));
+	const uint64_t ring = offsetof(struct vring_used, ring);
+	const uint64_t elem = sizeof(struct vring_used_elem);
+
+	rte_vhost_log_used_vring(q->vid, q->vring_idx, ring + start * elem, part * elem);
+	if (part < n)
+		rte_vhost_log_used_vring(q->vid, q->vring_idx, ring, (uint64_t)(n - part) * elem);
+	rte_vhost_log_used_vring(q->vid, q->vring_idx, offsetof(struct vring_used, idx),
+		sizeof(q->used->idx));
+}
+
+void
+virtq_flush_used(struct vhacc_virtq *q, uint16_t n)
+{
+	uint16_t first = q->last_used_idx;
+	uint16_t i;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		struct vring_used_elem *e = &q->used->ring[(uint16_t)(first + i) & q->mask];
+
+		e->id = q->shadow[i].id;
+		e->len = q->shadow[i].len;
+	}
+	q->last_used_idx = first + n;
+	__atomic_store_n(&q->used->idx, q->last_used_idx, __ATOMIC_RELEASE);
+	if (q->log)
+		log_used_ring(q, first, n);
+	virtq_notify(q);
+}
