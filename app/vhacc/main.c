@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -300,7 +301,7 @@ main(int argc, char **argv)
 
 	printf("vhacc: run directory %s\n", cfg.run_dir);
 	printf("vhacc: control lcore %u, %u worker lcore(s)\n", rte_get_main_lcore(), nworkers);
-	if (vhacc_telemetry_init() != 0)
+	if (vhacc_telemetry_init() != 0 || vhacc_app_port_ctl_init(&cfg, pools) != 0)
 		fprintf(stderr, "vhacc: warning: telemetry commands not registered\n");
 	if (vhacc_app_ports_create(&cfg, pools) == 0) {
 		printf("vhacc: ready (Ctrl-C or SIGTERM to stop)\n");
@@ -311,6 +312,7 @@ main(int argc, char **argv)
 		printf("vhacc: stopping\n");
 	}
 
+	vhacc_app_port_ctl_shutdown();
 	vhacc_app_ports_destroy();
 	for (i = 0; i < nworkers; i++)
 		vhacc_dp_stop(&workers[i]);

@@ -51,6 +51,66 @@ port_create(const struct vhacc_config *c, uint16_t idx, struct rte_mempool *cons
 	return 0;
 }
 
+static const char *
+attach_name(const struct vhacc_port_conf *pc)
+{
+	switch (pc->attach) {
+	case VHACC_ATTACH_LOOPBACK:
+		return "loopback";
+	case VHACC_ATTACH_XCONNECT:
+		return pc->xconnect_peer;
+	case VHACC_ATTACH_ETHDEV:
+		return pc->ethdev_devargs;
+	}
+	return "?";
+}
+
+static void
+port_close(struct vhacc_port *p)
+{
+	bool eth = p->has_eth;
+	uint16_t eth_port = p->eth_port;
+
+	vhacc_port_destroy(p);
+	if (eth)
+		vhacc_ethdev_close(eth_port);
+}
+
+int
+vhacc_app_port_open(const struct vhacc_config *c, uint16_t idx, struct rte_mempool *const *pools)
+{
+	const struct vhacc_port_conf *pc = &c->ports[idx];
+	struct vhacc_port *p, *peer;
+	int ret;
+
+	ret = port_create(c, idx, pools);
+	if (ret != 0)
+		return ret;
+	p = vhacc_port_find(pc->name);
+	if (pc->attach == VHACC_ATTACH_XCONNECT) {
+		/* The peer may not exist yet (at start, or after it was deleted). */
+		peer = vhacc_port_find(pc->xconnect_peer);
+		if (peer != NULL) {
+			vhacc_port_set_peer(p, peer);
+			vhacc_port_set_peer(peer, p);
+		}
+	}
+	vhacc_port_republish();
+
+	ret = vhacc_vhost_user_register(p);
+	if (ret != 0) {
+		fprintf(stderr, "vhacc: port %s: socket %s: cannot open (see log)\n", pc->name,
+			pc->socket);
+		port_close(p);
+		return ret;
+	}
+	printf("vhacc: port %s: %s %s, %u queue pair(s), attach %s\n", pc->name,
+		pc->client ? "client of" : "server on", pc->socket, pc->queue_pairs,
+		attach_name(pc));
+	fflush(stdout);
+	return 0;
+}
+
 int
 vhacc_app_ports_create(const struct vhacc_config *c, struct rte_mempool *const *pools)
 {
@@ -58,33 +118,17 @@ vhacc_app_ports_create(const struct vhacc_config *c, struct rte_mempool *const *
 	int ret;
 
 	for (i = 0; i < c->nports; i++) {
-		ret = port_create(c, i, pools);
+		ret = vhacc_app_port_open(c, i, pools);
 		if (ret != 0)
 			return ret;
 	}
-	for (i = 0; i < c->nports; i++)
-		if (c->ports[i].attach == VHACC_ATTACH_XCONNECT)
-			vhacc_port_set_peer(vhacc_port_find(c->ports[i].name),
-				vhacc_port_find(c->ports[i].xconnect_peer));
-	vhacc_port_republish();
-
-	for (i = 0; i < c->nports; i++) {
-		struct vhacc_port *p = vhacc_port_find(c->ports[i].name);
-
-		ret = vhacc_vhost_user_register(p);
-		if (ret != 0) {
-			fprintf(stderr, "vhacc: port %s: socket %s: cannot open (see log)\n",
-				p->conf.name, p->conf.socket);
-			return ret;
-		}
-		printf("vhacc: port %s: %s %s, %u queue pair(s), attach %s\n", p->conf.name,
-			p->conf.client ? "client of" : "server on", p->conf.socket,
-			p->conf.queue_pairs,
-			p->conf.attach == VHACC_ATTACH_LOOPBACK   ? "loopback" :
-			p->conf.attach == VHACC_ATTACH_XCONNECT ? p->conf.xconnect_peer :
-								  p->conf.ethdev_devargs);
-	}
 	return 0;
+}
+
+void
+vhacc_app_port_close(struct vhacc_port *p)
+{
+	port_close(p);
 }
 
 static volatile int unregister_done;
@@ -119,17 +163,7 @@ vhacc_app_ports_destroy(void)
 			vhacc_ctl_poll(10);
 		pthread_join(t, NULL);
 	}
-	for (i = 0; i < vhacc_port_max_id(); i++) {
-		struct vhacc_port *p = vhacc_port_get(i);
-		bool eth;
-		uint16_t eth_port;
-
-		if (p == NULL)
-			continue;
-		eth = p->has_eth;
-		eth_port = p->eth_port;
-		vhacc_port_destroy(p);
-		if (eth)
-			vhacc_ethdev_close(eth_port);
-	}
+	for (i = 0; i < vhacc_port_max_id(); i++)
+		if (vhacc_port_get(i) != NULL)
+			port_close(vhacc_port_get(i));
 }
