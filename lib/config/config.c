@@ -694,7 +694,7 @@ parse_section(struct parse_state *st, char *line)
 	if (strcmp(kind, "port") == 0) {
 		char key[VHACC_NAME_MAX + 80];
 
-		snprintf(key, sizeof(key), "[port %.*s]", VHACC_NAME_MAX + 64, arg);
+		snprintf(key, sizeof(key), "[port%s%.*s]", *arg ? " " : "", VHACC_NAME_MAX + 64, arg);
 		if (*arg == '\0')
 			return fail(&st->s, key, "missing port name: [port NAME]");
 		idx = find_port(c, arg);
@@ -707,7 +707,7 @@ parse_section(struct parse_state *st, char *line)
 		char key[80];
 		int ret;
 
-		snprintf(key, sizeof(key), "[worker %.64s]", arg);
+		snprintf(key, sizeof(key), "[worker%s%.64s]", *arg ? " " : "", arg);
 		if (*arg == '\0')
 			return fail(&st->s, key, "missing lcore number: [worker LCORE]");
 		ret = parse_lcore(&st->s, key, arg, &lcore);
@@ -1010,7 +1010,7 @@ validate_ports(struct vhacc_config *c, char *err, size_t errlen)
 			return set_err(err, errlen, "port %s: socket: the path is empty", p->name);
 		if (p->socket[0] != '/') {
 			dl = strlen(c->run_dir);
-			while (dl > 1 && c->run_dir[dl - 1] == '/')
+			while (dl > 0 && c->run_dir[dl - 1] == '/')
 				dl--;
 			snprintf(buf, sizeof(buf), "%.*s/%s", (int)dl, c->run_dir, p->socket);
 			if (strlen(buf) >= sizeof(p->socket))
@@ -1018,7 +1018,7 @@ validate_ports(struct vhacc_config *c, char *err, size_t errlen)
 					"port %s: socket: path too long under run_dir %s (%zu "
 					"characters, at most %zu)",
 					p->name, c->run_dir, strlen(buf), SOCKET_PATH_MAX);
-			snprintf(p->socket, sizeof(p->socket), "%s", buf);
+			memcpy(p->socket, buf, strlen(buf) + 1);
 		}
 		if (strlen(p->socket) > SOCKET_PATH_MAX)
 			return set_err(err, errlen,
