@@ -33,7 +33,7 @@
 #define VHACC_VHOST_USER_F_PROTOCOL_FEATURES 30
 
 #define BIT(b) (1ULL << (b))
-#define DIM(a)  (sizeof(a) / sizeof((a)[0]))
+#define DIM(a) (sizeof(a) / sizeof((a)[0]))
 
 #define MBUFS_MIN       1024
 #define MBUFS_MAX       1048576
@@ -97,8 +97,8 @@ const struct vhacc_feature_name vhacc_feature_names[] = {
 		BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_F_RING_PACKED))
 
 static const char *const global_keys[] = {"run_dir", "mbufs", "burst", NULL};
-static const char *const port_keys[] = {"socket", "mode", "queue_pairs", "offer", "mask", "mac",
-	"mtu", "attach", NULL};
+static const char *const port_keys[] = {
+	"socket", "mode", "queue_pairs", "offer", "mask", "mac", "mtu", "attach", NULL};
 static const char *const worker_keys[] = {"queues", NULL};
 
 const char *
@@ -198,7 +198,7 @@ trim(char *s)
 		s++;
 	e = s + strlen(s);
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\f' ||
-			       e[-1] == '\v' || e[-1] == '\n'))
+				e[-1] == '\v' || e[-1] == '\n'))
 		*--e = '\0';
 	return s;
 }
@@ -234,7 +234,8 @@ set_uint(const struct src *s, const char *key, const char *v, uint64_t min, uint
 	int ret = parse_uint(v, min, max, out);
 
 	if (ret == -EINVAL)
-		return fail(s, key, "'" Q "' is not a number in %" PRIu64 "..%" PRIu64, v, min, max);
+		return fail(
+			s, key, "'" Q "' is not a number in %" PRIu64 "..%" PRIu64, v, min, max);
 	if (ret != 0)
 		return fail(s, key, Q " is out of range %" PRIu64 "..%" PRIu64, v, min, max);
 	return 0;
@@ -331,8 +332,8 @@ check_offer(const struct src *s, const char *key, uint64_t offer)
 
 	for (f = vhacc_feature_names; f->name != NULL; f++)
 		if ((offer & BIT(f->bit)) && (UNSUPPORTED_FEATURES & BIT(f->bit)))
-			return fail(s, key, "feature '%s' is not supported by this vhacc yet",
-				f->name);
+			return fail(
+				s, key, "feature '%s' is not supported by this vhacc yet", f->name);
 	if (!(offer & BIT(VIRTIO_F_VERSION_1)))
 		return fail(s, key, "version_1 must be offered: vhacc requires it");
 	return 0;
@@ -433,8 +434,8 @@ parse_lcore(const struct src *s, const char *key, const char *v, unsigned int *l
 
 /* "vm1:0, vm2:all": replaces the worker's list. Ports must exist. */
 static int
-set_worker_queues(struct vhacc_config *c, uint16_t widx, char *v, const struct src *s,
-	const char *key)
+set_worker_queues(
+	struct vhacc_config *c, uint16_t widx, char *v, const struct src *s, const char *key)
 {
 	struct vhacc_worker_conf *w = &c->workers[widx];
 	struct vhacc_qp_ref refs[DIM(w->qps)];
@@ -449,7 +450,8 @@ set_worker_queues(struct vhacc_config *c, uint16_t widx, char *v, const struct s
 			*next++ = '\0';
 		item = trim(item);
 		if (*item == '\0')
-			return fail(s, key, "empty entry in the list (entries are port:qp or port:all)");
+			return fail(s, key,
+				"empty entry in the list (entries are port:qp or port:all)");
 		colon = strchr(item, ':');
 		if (colon == NULL)
 			return fail(s, key, "'" Q "' is not port:qp or port:all", item);
@@ -616,10 +618,11 @@ set_port(struct vhacc_port_conf *p, struct feat_layer *fl, const char *name, cha
 		if (parse_mac(v, mac) != 0)
 			return fail(s, key, "'" Q "' is not a MAC address (xx:xx:xx:xx:xx:xx)", v);
 		if (mac[0] & 1)
-			return fail(s, key, Q " is a multicast address; a port needs a unicast one",
-				v);
+			return fail(
+				s, key, Q " is a multicast address; a port needs a unicast one", v);
 		if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0)
-			return fail(s, key, Q " is the zero address; a port needs a unicast one", v);
+			return fail(
+				s, key, Q " is the zero address; a port needs a unicast one", v);
 		memcpy(p->mac, mac, sizeof(mac));
 		p->mac_set = true;
 		return 0;
@@ -694,7 +697,8 @@ parse_section(struct parse_state *st, char *line)
 	if (strcmp(kind, "port") == 0) {
 		char key[VHACC_NAME_MAX + 80];
 
-		snprintf(key, sizeof(key), "[port%s%.*s]", *arg ? " " : "", VHACC_NAME_MAX + 64, arg);
+		snprintf(key, sizeof(key), "[port%s%.*s]", *arg ? " " : "", VHACC_NAME_MAX + 64,
+			arg);
 		if (*arg == '\0')
 			return fail(&st->s, key, "missing port name: [port NAME]");
 		idx = find_port(c, arg);
@@ -822,8 +826,8 @@ parse_text(struct parse_state *st, char *text)
 }
 
 int
-vhacc_config_parse(struct vhacc_config *c, const char *text, const char *origin, char *err,
-	size_t errlen)
+vhacc_config_parse(
+	struct vhacc_config *c, const char *text, const char *origin, char *err, size_t errlen)
 {
 	struct parse_state *st;
 	char *copy;
@@ -920,8 +924,9 @@ vhacc_config_set(struct vhacc_config *c, const char *assignment, char *err, size
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (strlen(assignment) >= sizeof(buf))
-		return set_err(err, errlen, "'" Q "...': override too long (at most %zu characters)",
-			assignment, sizeof(buf) - 1);
+		return set_err(err, errlen,
+			"'" Q "...': override too long (at most %zu characters)", assignment,
+			sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", assignment);
 	eq = strchr(buf, '=');
 	if (eq == NULL)
@@ -945,7 +950,8 @@ vhacc_config_set(struct vhacc_config *c, const char *assignment, char *err, size
 		name = key + (port ? 5 : 7);
 		dot = strchr(name, '.');
 		if (dot == NULL)
-			return fail(&s, key, "expected %s", port ? "port.NAME.KEY" : "worker.LCORE.KEY");
+			return fail(&s, key, "expected %s",
+				port ? "port.NAME.KEY" : "worker.LCORE.KEY");
 		snprintf(sub, sizeof(sub), "%.*s", (int)(dot - name), name);
 		if (port) {
 			struct feat_layer fl = {0};
@@ -1043,8 +1049,9 @@ validate_ports(struct vhacc_config *c, char *err, size_t errlen)
 				p->name);
 		peer = find_port(c, p->xconnect_peer);
 		if (peer < 0)
-			return set_err(err, errlen, "port %s: attach: xconnect peer '%s' does not exist",
-				p->name, p->xconnect_peer);
+			return set_err(err, errlen,
+				"port %s: attach: xconnect peer '%s' does not exist", p->name,
+				p->xconnect_peer);
 		q = &c->ports[peer];
 		if (q->attach != VHACC_ATTACH_XCONNECT || strcmp(q->xconnect_peer, p->name) != 0)
 			return set_err(err, errlen,
@@ -1078,8 +1085,9 @@ validate_workers(struct vhacc_config *c, char *err, size_t errlen)
 			const struct vhacc_port_conf *p;
 
 			if (r->port >= c->nports)
-				return set_err(err, errlen, "worker %u: queues: port #%u does not exist",
-					wc->lcore, r->port);
+				return set_err(err, errlen,
+					"worker %u: queues: port #%u does not exist", wc->lcore,
+					r->port);
 			p = &c->ports[r->port];
 			if (r->qp == QP_ALL) {
 				first = 0;
@@ -1098,8 +1106,8 @@ validate_workers(struct vhacc_config *c, char *err, size_t errlen)
 
 				if (o == w + 1)
 					return set_err(err, errlen,
-						"worker %u: queues: %s:%u is listed twice", wc->lcore,
-						p->name, q);
+						"worker %u: queues: %s:%u is listed twice",
+						wc->lcore, p->name, q);
 				if (o != 0)
 					return set_err(err, errlen,
 						"worker %u: queues: %s:%u is already assigned to "
@@ -1120,7 +1128,8 @@ validate_workers(struct vhacc_config *c, char *err, size_t errlen)
 		for (q = 0; q < c->ports[i].queue_pairs; q++)
 			if (owner[i][q] == 0)
 				return set_err(err, errlen,
-					"port %s: queues: queue pair %u is not assigned to any worker "
+					"port %s: queues: queue pair %u is not assigned to any "
+					"worker "
 					"(with [worker] sections, every queue pair needs one)",
 					c->ports[i].name, q);
 	return 0;

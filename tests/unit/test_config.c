@@ -95,7 +95,8 @@ parse_err(const char *text, const char *where, const char *reason)
 	err[0] = '\0';
 	ret = vhacc_config_parse(&cfg, text, "t.conf", err, sizeof(err));
 	if (ret != -EINVAL)
-		fail_msg("parse of <<%s>> returned %d (err '%s'), expected -EINVAL", text, ret, err);
+		fail_msg(
+			"parse of <<%s>> returned %d (err '%s'), expected -EINVAL", text, ret, err);
 	assert_one_line(err);
 	assert_starts_with(err, where);
 	assert_contains(err, reason);
@@ -246,15 +247,27 @@ test_feature_names(void **state)
 		const char *name;
 		unsigned int bit;
 	} want[] = {
-		{"version_1", F_VERSION_1}, {"mrg_rxbuf", F_MRG_RXBUF},
-		{"indirect_desc", F_INDIRECT_DESC}, {"event_idx", F_EVENT_IDX}, {"mtu", F_MTU},
-		{"status", F_STATUS}, {"mac", F_MAC}, {"log_all", F_LOG_ALL},
-		{"in_order", F_IN_ORDER}, {"protocol_features", F_PROTOCOL_FEATURES},
-		{"ctrl_vq", F_CTRL_VQ}, {"mq", F_MQ}, {"csum", F_CSUM},
-		{"guest_csum", F_GUEST_CSUM}, {"host_tso4", F_HOST_TSO4},
-		{"host_tso6", F_HOST_TSO6}, {"guest_tso4", F_GUEST_TSO4},
-		{"guest_tso6", F_GUEST_TSO6}, {"packed", F_RING_PACKED},
-		{"notify_on_empty", F_NOTIFY_ON_EMPTY}, {"any_layout", F_ANY_LAYOUT},
+		{"version_1", F_VERSION_1},
+		{"mrg_rxbuf", F_MRG_RXBUF},
+		{"indirect_desc", F_INDIRECT_DESC},
+		{"event_idx", F_EVENT_IDX},
+		{"mtu", F_MTU},
+		{"status", F_STATUS},
+		{"mac", F_MAC},
+		{"log_all", F_LOG_ALL},
+		{"in_order", F_IN_ORDER},
+		{"protocol_features", F_PROTOCOL_FEATURES},
+		{"ctrl_vq", F_CTRL_VQ},
+		{"mq", F_MQ},
+		{"csum", F_CSUM},
+		{"guest_csum", F_GUEST_CSUM},
+		{"host_tso4", F_HOST_TSO4},
+		{"host_tso6", F_HOST_TSO6},
+		{"guest_tso4", F_GUEST_TSO4},
+		{"guest_tso6", F_GUEST_TSO6},
+		{"packed", F_RING_PACKED},
+		{"notify_on_empty", F_NOTIFY_ON_EMPTY},
+		{"any_layout", F_ANY_LAYOUT},
 	};
 	const struct vhacc_feature_name *f;
 	size_t i, n = 0;
@@ -393,22 +406,23 @@ test_syntax_errors(void **state)
 	parse_err("[port]\n", "t.conf:1: [port]: ", "missing port name");
 	parse_err("[port a.b]\n", "t.conf:1: [port a.b]: ", "not a valid port name");
 	parse_err("[port a b]\n", "t.conf:1: [port a b]: ", "not a valid port name");
-	parse_err("[port abcdefghijklmnopqrstuvwxyz789012]\n", "t.conf:1: ",
-		"not a valid port name");
+	parse_err(
+		"[port abcdefghijklmnopqrstuvwxyz789012]\n", "t.conf:1: ", "not a valid port name");
 	parse_ok("[port abcdefghijklmnopqrstuvwxyz7_-9A]\n", false); /* 31 characters */
 	assert_string_equal(cfg.ports[0].name, "abcdefghijklmnopqrstuvwxyz7_-9A");
 	parse_err("[worker]\n", "t.conf:1: [worker]: ", "missing lcore");
 	parse_err("[worker one]\n", "t.conf:1: [worker one]: ", "not an lcore number");
 	parse_err("[worker 1x]\n", "t.conf:1: [worker 1x]: ", "not an lcore number");
 	parse_err("[worker 99999]\n", "t.conf:1: [worker 99999]: ", "out of range");
-	parse_err("[port a]\n[port b]\n[port a]\n", "t.conf:3: [port a]: ",
-		"duplicate section (first at line 1)");
+	parse_err("[port a]\n[port b]\n[port a]\n",
+		"t.conf:3: [port a]: ", "duplicate section (first at line 1)");
 	parse_err("[global]\n[global]\n", "t.conf:2: [global]: ", "duplicate section");
-	parse_err("[port a]\n[worker 1]\nqueues = a:0\n[worker 1]\n", "t.conf:4: [worker 1]: ",
-		"duplicate section (first at line 2)");
-	parse_err("[global]\nrun_dir = relative/dir\n", "t.conf:2: run_dir: ",
-		"not an absolute path");
-	parse_err("[port a]\nmode = passive\n", "t.conf:2: mode: ", "'passive' is not server or client");
+	parse_err("[port a]\n[worker 1]\nqueues = a:0\n[worker 1]\n",
+		"t.conf:4: [worker 1]: ", "duplicate section (first at line 2)");
+	parse_err("[global]\nrun_dir = relative/dir\n",
+		"t.conf:2: run_dir: ", "not an absolute path");
+	parse_err("[port a]\nmode = passive\n",
+		"t.conf:2: mode: ", "'passive' is not server or client");
 	parse_err("[port a]\nattach = bogus\n", "t.conf:2: attach: ", "'bogus' is not loopback");
 	parse_err("[port a]\nattach = xconnect:\n", "t.conf:2: attach: ", "not a valid port name");
 	parse_err("[port a]\nattach = xconnect:b/c\n", "t.conf:2: attach: ", "'b/c'");
@@ -437,8 +451,10 @@ test_long_values(void **state)
 	assert_starts_with(err, "port a: socket: ");
 	assert_contains(err, "too long");
 	/* A relative socket that becomes too long under run_dir. */
-	parse_ok("[global]\nrun_dir = /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
-		 "[port a]\nsocket = bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.sock\n",
+	parse_ok("[global]\nrun_dir = "
+		 "/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+		 "[port a]\nsocket = "
+		 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.sock\n",
 		false);
 	assert_int_equal(vhacc_config_validate(&cfg, err, sizeof(err)), -EINVAL);
 	assert_starts_with(err, "port a: socket: ");
@@ -467,7 +483,8 @@ static void
 test_numbers(void **state)
 {
 	(void)state;
-	parse_ok("[global]\nmbufs = 1024\nburst = 1\n[port a]\nqueue_pairs = 16\nmtu = 68\n", false);
+	parse_ok(
+		"[global]\nmbufs = 1024\nburst = 1\n[port a]\nqueue_pairs = 16\nmtu = 68\n", false);
 	assert_int_equal(cfg.mbufs, 1024);
 	assert_int_equal(cfg.burst, 1);
 	assert_int_equal(port("a")->queue_pairs, 16);
@@ -479,10 +496,10 @@ test_numbers(void **state)
 	assert_int_equal(port("a")->mtu, 9000);
 	assert_int_equal(port("a")->queue_pairs, 1);
 
-	parse_err("[port a]\nqueue_pairs = zero\n", "t.conf:2: queue_pairs: ",
-		"'zero' is not a number in 1..16");
-	parse_err("[port a]\nqueue_pairs = 0\n", "t.conf:2: queue_pairs: ",
-		"0 is out of range 1..16");
+	parse_err("[port a]\nqueue_pairs = zero\n",
+		"t.conf:2: queue_pairs: ", "'zero' is not a number in 1..16");
+	parse_err("[port a]\nqueue_pairs = 0\n",
+		"t.conf:2: queue_pairs: ", "0 is out of range 1..16");
 	parse_err("[port a]\nqueue_pairs = 17\n", "t.conf:2: queue_pairs: ", "out of range 1..16");
 	parse_err("[port a]\nmtu = 67\n", "t.conf:2: mtu: ", "67 is out of range 68..9000");
 	parse_err("[port a]\nmtu = 9001\n", "t.conf:2: mtu: ", "out of range 68..9000");
@@ -494,8 +511,8 @@ test_numbers(void **state)
 	parse_err("[port a]\nmtu = 1.5\n", "t.conf:2: mtu: ", "not a number");
 	/* 2^64 + 1500 and far beyond: out of range, never wrapped into range. */
 	parse_err("[port a]\nmtu = 18446744073709553116\n", "t.conf:2: mtu: ", "out of range");
-	parse_err("[port a]\nmtu = 99999999999999999999999999999999\n", "t.conf:2: mtu: ",
-		"out of range 68..9000");
+	parse_err("[port a]\nmtu = 99999999999999999999999999999999\n",
+		"t.conf:2: mtu: ", "out of range 68..9000");
 	parse_err("[global]\nmbufs = 1023\n", "t.conf:2: mbufs: ", "out of range 1024..1048576");
 	parse_err("[global]\nmbufs = 1048577\n", "t.conf:2: mbufs: ", "out of range");
 	parse_err("[global]\nmbufs = 4294968320\n", "t.conf:2: mbufs: ", "out of range");
@@ -531,8 +548,8 @@ test_mac(void **state)
 	/* A refused MAC leaves the default in place. */
 	vhacc_config_init(&cfg);
 	assert_int_equal(vhacc_config_parse(&cfg, "[port a]\n", "t", err, sizeof(err)), 0);
-	assert_int_equal(vhacc_config_set(&cfg, "port.a.mac=01:00:00:00:00:01", err, sizeof(err)),
-		-EINVAL);
+	assert_int_equal(
+		vhacc_config_set(&cfg, "port.a.mac=01:00:00:00:00:01", err, sizeof(err)), -EINVAL);
 	assert_memory_equal(port("a")->mac, m1, 6);
 	assert_false(port("a")->mac_set);
 }
@@ -546,8 +563,8 @@ test_offer_mask(void **state)
 	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | BIT(F_IN_ORDER));
 	/* mask removes from the default set. */
 	parse_ok("[port a]\nmask = mrg_rxbuf, log_all\n", false);
-	assert_int_equal(port("a")->features,
-		DEFAULT_FEATURES & ~(BIT(F_MRG_RXBUF) | BIT(F_LOG_ALL)));
+	assert_int_equal(
+		port("a")->features, DEFAULT_FEATURES & ~(BIT(F_MRG_RXBUF) | BIT(F_LOG_ALL)));
 	/* offer is applied before mask, whatever the line order. */
 	parse_ok("[port a]\nmask = in_order\noffer = version_1, in_order, event_idx\n", false);
 	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | BIT(F_EVENT_IDX));
@@ -562,14 +579,14 @@ test_offer_mask(void **state)
 	assert_int_equal(port("a")->features, DEFAULT_FEATURES & ~BIT(F_MTU));
 	/* Known optional features can be offered. */
 	parse_ok("[port a]\noffer = version_1,notify_on_empty,any_layout\n", false);
-	assert_int_equal(port("a")->features,
-		BIT(F_VERSION_1) | BIT(F_NOTIFY_ON_EMPTY) | BIT(F_ANY_LAYOUT));
+	assert_int_equal(
+		port("a")->features, BIT(F_VERSION_1) | BIT(F_NOTIFY_ON_EMPTY) | BIT(F_ANY_LAYOUT));
 
-	parse_err("[port a]\noffer = version_1, frobnicate\n", "t.conf:2: offer: ",
-		"unknown feature 'frobnicate'");
+	parse_err("[port a]\noffer = version_1, frobnicate\n",
+		"t.conf:2: offer: ", "unknown feature 'frobnicate'");
 	parse_err("[port a]\nmask = frobnicate\n", "t.conf:2: mask: ", "'frobnicate'");
-	parse_err("[port a]\noffer = version_1,mq\n", "t.conf:2: offer: ",
-		"'mq' is not supported by this vhacc yet");
+	parse_err("[port a]\noffer = version_1,mq\n",
+		"t.conf:2: offer: ", "'mq' is not supported by this vhacc yet");
 	parse_err("[port a]\noffer = version_1,packed\n", "t.conf:2: offer: ", "not supported");
 	parse_err("[port a]\noffer = version_1,guest_tso4\n", "t.conf:2: offer: ", "not supported");
 	parse_err("[port a]\noffer = version_1,ctrl_vq\n", "t.conf:2: offer: ", "'ctrl_vq'");
@@ -638,10 +655,9 @@ test_sockets(void **state)
 	assert_int_equal(vhacc_config_validate(&cfg, err, sizeof(err)), 0);
 	assert_string_equal(port("a")->socket, "/tmp/r/a.sock");
 	/* Duplicates: same relative name, or relative and absolute meeting. */
-	validate_err("[port a]\nsocket = s\n[port b]\nsocket = s\n", "port b: socket: ",
-		"port a");
-	validate_err("[port a]\nsocket = /run/vhacc/b.sock\n[port b]\n", "port b: socket: ",
-		"/run/vhacc/b.sock");
+	validate_err("[port a]\nsocket = s\n[port b]\nsocket = s\n", "port b: socket: ", "port a");
+	validate_err("[port a]\nsocket = /run/vhacc/b.sock\n[port b]\n",
+		"port b: socket: ", "/run/vhacc/b.sock");
 	validate_err("", "no ports", NULL);
 }
 
@@ -679,28 +695,28 @@ test_workers(void **state)
 	validate_err("[port a]\nqueue_pairs = 2\n[worker 1]\nqueues = a:0\n[worker 2]\n"
 		     "queues = a:all\n",
 		"worker 2: queues: a:0", "already assigned to worker 1");
-	validate_err("[port a]\n[worker 1]\nqueues = a:0, a:all\n", "worker 1: queues: a:0",
-		"twice");
+	validate_err(
+		"[port a]\n[worker 1]\nqueues = a:0, a:all\n", "worker 1: queues: a:0", "twice");
 	/* Unassigned: the first one is named. */
 	validate_err("[port a]\nqueue_pairs = 2\n[port b]\nqueue_pairs = 2\n[worker 1]\n"
 		     "queues = a:all, b:0\n",
 		"port b: ", "queue pair 1 is not assigned");
-	validate_err("[port a]\n[port b]\n[worker 1]\nqueues = b:0\n", "port a: ",
-		"queue pair 0 is not assigned");
+	validate_err("[port a]\n[port b]\n[worker 1]\nqueues = b:0\n",
+		"port a: ", "queue pair 0 is not assigned");
 	/* Out-of-range queue pair, found at validation. */
 	validate_err("[port a]\nqueue_pairs = 2\n[worker 1]\nqueues = a:0, a:2\n",
 		"worker 1: queues: a:2", "0..1");
 	/* Reference errors name the line of the queues key. */
-	parse_err("[port a]\n[worker 1]\n\nqueues = a:0, c:0\n", "t.conf:4: queues: ",
-		"port 'c' does not exist");
+	parse_err("[port a]\n[worker 1]\n\nqueues = a:0, c:0\n",
+		"t.conf:4: queues: ", "port 'c' does not exist");
 	parse_err("[worker 1]\nqueues = a:0\n[port b]\n", "t.conf:2: queues: ", "'a'");
 	parse_err("[port a]\n[worker 1]\nqueues = a\n", "t.conf:3: queues: ", "port:qp");
 	parse_err("[port a]\n[worker 1]\nqueues = a:x\n", "t.conf:3: queues: ", "'x'");
 	parse_err("[port a]\n[worker 1]\nqueues = a:16\n", "t.conf:3: queues: ", "0..15");
 	parse_err("[port a]\n[worker 1]\nqueues = a:1y\n", "t.conf:3: queues: ", "'1y'");
 	parse_err("[port a]\n[worker 1]\nqueues = a:0,,a:1\n", "t.conf:3: queues: ", "empty");
-	parse_err("[port a]\n[worker 1]\nqueues = :0\n", "t.conf:3: queues: ",
-		"not a valid port name");
+	parse_err("[port a]\n[worker 1]\nqueues = :0\n",
+		"t.conf:3: queues: ", "not a valid port name");
 }
 
 /* ---- overrides ------------------------------------------------------------------------- */
@@ -777,8 +793,8 @@ test_overrides(void **state)
 			snprintf(a, sizeof(a), "port.p%d.mtu=1000", i);
 			set_ok(a);
 		}
-		assert_int_equal(vhacc_config_set(&cfg, "port.p99.mtu=1000", err, sizeof(err)),
-			-EINVAL);
+		assert_int_equal(
+			vhacc_config_set(&cfg, "port.p99.mtu=1000", err, sizeof(err)), -EINVAL);
 		assert_starts_with(err, "port.p99.mtu: ");
 		assert_contains(err, "too many ports");
 	}
