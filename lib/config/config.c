@@ -921,13 +921,16 @@ vhacc_config_set(struct vhacc_config *c, const char *assignment, char *err, size
 	char *eq, *key, *v, *name, *dot;
 	int idx, ret;
 
+	size_t len = strlen(assignment);
+
+	/* Copy first: callers may hand the same buffer as assignment and err. */
+	snprintf(buf, sizeof(buf), "%s", assignment);
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (strlen(assignment) >= sizeof(buf))
+	if (len >= sizeof(buf))
 		return set_err(err, errlen,
-			"'" Q "...': override too long (at most %zu characters)", assignment,
+			"'" Q "...': override too long (at most %zu characters)", buf,
 			sizeof(buf) - 1);
-	snprintf(buf, sizeof(buf), "%s", assignment);
 	eq = strchr(buf, '=');
 	if (eq == NULL)
 		return set_err(err, errlen,

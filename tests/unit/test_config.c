@@ -783,6 +783,25 @@ test_overrides(void **state)
 	/* One line even when the value holds a newline. */
 	set_err("port.vm1.mode=a\nb", "port.vm1.mode: ", "a b");
 
+	/* The same buffer as assignment and err (app/vhacc/port_ctl.c does this). */
+	parse_ok(vhacc_config_default_text, false);
+	snprintf(err, sizeof(err), "port.vm5.attach=loopback");
+	assert_int_equal(vhacc_config_set(&cfg, err, err, sizeof(err)), 0);
+	assert_int_equal(port("vm5")->attach, VHACC_ATTACH_LOOPBACK);
+	snprintf(err, sizeof(err), "port.vm5.mtu=5");
+	assert_int_equal(vhacc_config_set(&cfg, err, err, sizeof(err)), -EINVAL);
+	assert_starts_with(err, "port.vm5.mtu: 5 is out of range");
+	/* Far too long. */
+	{
+		static char huge[4096];
+
+		memset(huge, 'a', sizeof(huge) - 1);
+		memcpy(huge, "port.vm1.attach=ethdev:", 23);
+		assert_int_equal(vhacc_config_set(&cfg, huge, err, sizeof(err)), -EINVAL);
+		assert_contains(err, "too long");
+		assert_one_line(err);
+	}
+
 	/* Too many ports through overrides. */
 	{
 		char a[64];
@@ -922,6 +941,31 @@ test_load(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* config/vhacc.conf, found from this source file's path (relative to the build root). */
+static void
+test_example_file(void **state)
+{
+	char path[1024];
+	const char *tail = "tests/unit/test_config.c";
+	size_t n = strlen(__FILE__);
+
+	(void)state;
+	assert_true(n >= strlen(tail) && strcmp(__FILE__ + n - strlen(tail), tail) == 0);
+	snprintf(path, sizeof(path), "%.*sconfig/vhacc.conf", (int)(n - strlen(tail)), __FILE__);
+	if (access(path, R_OK) != 0) {
+		print_message("%s not readable from the current directory: skipped\n", path);
+		skip();
+	}
+	vhacc_config_init(&cfg);
+	if (vhacc_config_load(&cfg, path, err, sizeof(err)) != 0 ||
+		vhacc_config_validate(&cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_true(cfg.nports >= 3);
+	assert_int_equal(port("vm1")->attach, VHACC_ATTACH_XCONNECT);
+	assert_int_equal(port("vm2")->attach, VHACC_ATTACH_XCONNECT);
+	assert_true(cfg.nworkers >= 1);
+}
+
 static void
 test_small_err_buffer(void **state)
 {
@@ -957,6 +1001,7 @@ main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_assign_default),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_small_err_buffer),
 	};
 
