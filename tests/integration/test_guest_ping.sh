@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# A real guest across the backend: a QEMU VM (TCG) running the Debian kernel's
+# virtio-net driver on a vhost-user socket of the backend pings a DPDK testpmd
+# peer (net_virtio_user, --forward-mode=icmpecho) on the backend's other
+# socket. See doc/testing-guest.md.
+#
+#   tests/integration/test_guest_ping.sh [--backend vhacc|net_vhost]
+#       [--count N] [--cases default,nomrg] [--keep] [--verbose]
+#
+# Cases (each one guest boot, in this order):
+#   default  virtio-net-pci with everything the backend offers negotiated
+#            (mergeable RX buffers, EVENT_IDX notifications), 56-byte pings
+#   nomrg    mrg_rxbuf=off,event_idx=off: the driver's small-buffer RX path and
+#            flag-based notifications, 1400-byte pings
+#
+# Output: "PASS: <name>" / "FAIL: <name>: <reason>" lines; exit 0 iff all pass.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+backend=${VHACC_GUEST_BACKEND:-vhacc}
+count=10
+cases=default,nomrg
+keep=0
+verbose=0
+while (($#)); do
+	case $1 in
+	--backend) backend=$2; shift 2 ;;
+	--backend=*) backend=${1#*=}; shift ;;
+	--count) count=$2; shift 2 ;;
+	--count=*) count=${1#*=}; shift ;;
+	--cases) cases=$2; shift 2 ;;
+	--cases=*) cases=${1#*=}; shift ;;
+	--keep) keep=1; shift ;;
+	--verbose) verbose=1; shift ;;
+	-h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+	*) echo "usage: $0 [--backend vhacc|net_vhost] [--count N] [--cases LIST] [--keep] [--verbose]" >&2; exit 2 ;;
+	esac
+done
+case $backend in vhacc | net_vhost) ;; *) echo "unknown backend $backend" >&2; exit 2 ;; esac
+
+VHACC=${VHACC:-build/app/vhacc/vhacc}
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+QEMU=${QEMU:-qemu-system-x86_64}
+T0=$SECONDS
+TOTAL_DEADLINE=170 # the whole run stays under 3 minutes
+GUEST_DEADLINE=75  # one boot + pings + power-off under TCG (~20 s seen)
+
+guest_mac=52:54:00:00:00:01
+peer_mac=52:54:00:00:00:02
+guest_ip=10.211.0.2
+peer_ip=10.211.0.1
+
+tmp=$(mktemp -d /tmp/vhacc-guest.XXXXXX)
+run=$tmp/run
+mkdir -p "$run"
+be_pid= peer_pid= qemu_pid=
+pass=0 fail=0
+
+stop_pid() { # pid: SIGTERM, up to 5 s, then SIGKILL; reaps it
+	local p=$1 end=$((SECONDS + 5))
+	[[ -n $p ]] || return 0
+	kill -TERM "$p" 2>/dev/null || return 0
+	while kill -0 "$p" 2>/dev/null && ((SECONDS < end)); do sleep 0.1; done
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	return 0
+}
+cleanup() {
+	stop_pid "$qemu_pid"
+	stop_pid "$peer_pid"
+	stop_pid "$be_pid"
+	if ((keep)); then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { echo "PASS: $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL: $1: $2"; fail=$((fail + 1)); }
+
+# wait_for <seconds> <command...>: poll a condition until a deadline.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS >= end)) && return 1
+		sleep 0.1
+	done
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+dump() { # title, file, lines
+	echo "---- $1 (last ${3:-30} lines of $2) ----"
+	[[ -f $2 ]] && tail -n "${3:-30}" "$2" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'
+	echo "----"
+}
+dump_all() { # case
+	dump "guest console" "$tmp/guest-$1.log" 40
+	dump "qemu stderr" "$tmp/qemu-$1.err" 10
+	dump "backend ($backend)" "$tmp/backend.log" 40
+	dump "peer testpmd" "$tmp/peer.log" 25
+}
+finish() {
+	echo "guest ping ($backend): $pass passed, $fail failed in $((SECONDS - T0)) s"
+	((fail == 0))
+	exit $?
+}
+
+# -- prerequisites -------------------------------------------------------------
+missing=()
+command -v "$QEMU" >/dev/null || missing+=("$QEMU (qemu-system-x86)")
+command -v "$TESTPMD" >/dev/null || missing+=("$TESTPMD (dpdk)")
+command -v cpio >/dev/null || missing+=("cpio")
+[[ $backend == vhacc && ! -x $VHACC ]] && missing+=("$VHACC (build it: scripts/setup)")
+if ((${#missing[@]})); then
+	ko "guest ping prerequisites" "missing ${missing[*]}; run scripts/setup --tests"
+	finish
+fi
+free_hp=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+if ((free_hp * 2 < 600)); then
+	ko "guest ping prerequisites" "only $((free_hp * 2)) MiB of free 2 MiB hugepages, need 600 (scripts/hugepages.sh)"
+	finish
+fi
+kernel=$(tests/guest/build-initramfs.sh --kernel 2>"$tmp/initramfs.err")
+initrd=$(tests/guest/build-initramfs.sh 2>>"$tmp/initramfs.err")
+if [[ -z $kernel || ! -f $initrd ]]; then
+	ko "guest initramfs builds" "$(tail -n 3 "$tmp/initramfs.err")"
+	finish
+fi
+ok "guest initramfs builds ($(basename "$(dirname "$initrd")"))"
+
+# -- backend: two vhost-user server sockets, vm1 <-> vm2 cross-connected --------
+# CPU plan for 2 cores: QEMU's single TCG thread owns CPU 0; the backend's and
+# the peer's polling lcores share CPU 1 (their main lcores mostly sleep on 0).
+if [[ $backend == vhacc ]]; then
+	"$VHACC" --run-dir "$run" -- -l 0,1 --in-memory --no-pci \
+		--file-prefix "vhacc-guest-be-$$" >"$tmp/backend.log" 2>&1 </dev/null &
+	be_pid=$!
+	be_ready() { grep -q 'vhacc: ready' "$tmp/backend.log" && [[ -S $run/vm1.sock && -S $run/vm2.sock ]]; }
+else
+	stdbuf -oL "$TESTPMD" -l 0,1 --in-memory --single-file-segments --no-pci -m 256 \
+		--file-prefix "vhacc-guest-be-$$" \
+		--vdev "net_vhost0,iface=$run/vm1.sock" --vdev "net_vhost1,iface=$run/vm2.sock" \
+		-- --forward-mode=io --nb-cores=1 --total-num-mbufs=8192 --stats-period=1 \
+		>"$tmp/backend.log" 2>&1 </dev/null &
+	be_pid=$!
+	be_ready() { grep -q 'packet forwarding - ports=' "$tmp/backend.log" && [[ -S $run/vm1.sock && -S $run/vm2.sock ]]; }
+fi
+if wait_for 30 be_ready; then
+	ok "$backend backend listens on vm1.sock and vm2.sock"
+else
+	ko "$backend backend listens on vm1.sock and vm2.sock" "not ready in 30 s$(alive "$be_pid" || echo ' (exited)')"
+	dump "backend ($backend)" "$tmp/backend.log" 40
+	finish
+fi
+
+# -- peer: testpmd answering ARP and ICMP echo on vm2 ----------------------------
+stdbuf -oL "$TESTPMD" -l 0,1 --in-memory --single-file-segments --no-pci -m 256 \
+	--file-prefix "vhacc-guest-peer-$$" \
+	--vdev "net_virtio_user0,path=$run/vm2.sock,mac=$peer_mac,queue_size=256" \
+	-- --forward-mode=icmpecho --nb-cores=1 --total-num-mbufs=8192 --stats-period=1 \
+	>"$tmp/peer.log" 2>&1 </dev/null &
+peer_pid=$!
+peer_ready() { grep -q 'packet forwarding - ports=' "$tmp/peer.log"; }
+if wait_for 30 peer_ready && alive "$peer_pid"; then
+	ok "icmpecho peer attached to vm2.sock"
+else
+	ko "icmpecho peer attached to vm2.sock" "not forwarding in 30 s$(alive "$peer_pid" || echo ' (exited)')"
+	dump "peer testpmd" "$tmp/peer.log" 40
+	dump "backend ($backend)" "$tmp/backend.log" 40
+	finish
+fi
+
+# Latest periodic "RX-packets" of port 0 in a testpmd log (stats every second).
+peer_rx() {
+	tr -d '\r' <"$tmp/peer.log" | sed -n 's/.*RX-packets: *\([0-9][0-9]*\).*/\1/p' | tail -n 1
+}
+
+# -- one guest boot per case -------------------------------------------------------
+run_case() { # name, extra virtio-net-pci properties, ping payload size
+	local name=$1 props=$2 size=$3 tag="$backend/$1"
+	local con=$tmp/guest-$name.log rx0 rx1 line sent received features
+	if ((SECONDS - T0 + GUEST_DEADLINE > TOTAL_DEADLINE)); then
+		ko "$tag: guest ping" "skipped: not enough time left in the ${TOTAL_DEADLINE}s budget"
+		return
+	fi
+	rx0=$(peer_rx)
+	rx0=${rx0:-0}
+	: >"$con"
+	taskset -c 0 "$QEMU" -accel tcg,thread=single -nodefaults -display none -no-reboot \
+		-m 256M -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
+		-serial "file:$con" -monitor none \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 quiet panic=-1 vhacc.ip=$guest_ip/24 vhacc.peer=$peer_ip vhacc.count=$count vhacc.size=$size" \
+		-chardev "socket,id=c0,path=$run/vm1.sock" \
+		-netdev vhost-user,id=n0,chardev=c0 \
+		-device "virtio-net-pci,netdev=n0,mac=$guest_mac,vectors=0${props:+,$props}" \
+		>"$tmp/qemu-$name.err" 2>&1 </dev/null &
+	qemu_pid=$!
+	local t=$SECONDS
+	guest_done() { grep -q 'GUEST-DONE' "$con" || ! alive "$qemu_pid"; }
+	wait_for "$GUEST_DEADLINE" guest_done
+	# It powers itself off after GUEST-DONE; give it a moment, then make sure.
+	wait_for 10 bash -c "! kill -0 $qemu_pid 2>/dev/null"
+	stop_pid "$qemu_pid"
+	qemu_pid=
+	local secs=$((SECONDS - t)) failed_before=$fail
+
+	if grep -q 'GUEST-NIC:' "$con"; then
+		ok "$tag: guest booted and probed virtio-net (${secs}s)"
+	else
+		ko "$tag: guest booted and probed virtio-net" \
+			"$(grep -m1 -E 'GUEST-ERROR|GUEST-MODULES: failed' "$con" || echo "no GUEST-NIC line within ${GUEST_DEADLINE}s")"
+		dump_all "$name"
+		return
+	fi
+	features=$(sed -n 's/.*GUEST-NIC: .* features=\([01]*\).*/\1/p' "$con" | tr -d '\r')
+	echo "     negotiated: MRG_RXBUF=${features:15:1} EVENT_IDX=${features:29:1} INDIRECT=${features:28:1} VERSION_1=${features:32:1} MTU=${features:3:1} STATUS=${features:16:1} IN_ORDER=${features:35:1}"
+	if [[ $props == *mrg_rxbuf=off* && ${features:15:1} != 0 ]] ||
+		[[ $props == *event_idx=off* && ${features:29:1} != 0 ]]; then
+		ko "$tag: device properties ($props) took effect" "features=$features"
+	elif [[ -n $props ]]; then
+		ok "$tag: device properties ($props) took effect"
+	fi
+
+	line=$(grep -m1 'GUEST-PING:' "$con" | tr -d '\r')
+	sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' <<<"$line")
+	received=$(sed -n 's/.*received=\([0-9]*\).*/\1/p' <<<"$line")
+	if [[ -n $received ]] && ((sent == count && received >= count - 1)); then
+		ok "$tag: guest got $received of $count echo replies ($size-byte payload)"
+	else
+		ko "$tag: guest got >= $((count - 1)) of $count echo replies" "${line:-no GUEST-PING line}"
+	fi
+
+	# The replies came from the peer, through the backend: the peer must have
+	# received at least one packet per reply (plus ARP). Stats print every 1 s.
+	peer_saw() {
+		rx1=$(peer_rx)
+		((${rx1:-0} - rx0 >= ${received:-1} && ${rx1:-0} > rx0))
+	}
+	if wait_for 5 peer_saw; then
+		ok "$tag: peer received the guest's packets through the backend (RX +$((rx1 - rx0)))"
+	else
+		ko "$tag: peer received the guest's packets through the backend" "peer RX-packets $rx0 -> ${rx1:-?}, guest saw ${received:-0} replies"
+	fi
+	((verbose)) && dump "guest console" "$con" 40
+	((fail > failed_before)) && dump_all "$name"
+	return 0
+}
+
+IFS=, read -ra case_list <<<"$cases"
+for c in "${case_list[@]}"; do
+	case $c in
+	default) run_case default "" 56 ;;
+	nomrg) run_case nomrg "mrg_rxbuf=off,event_idx=off" 1400 ;;
+	*) ko "case $c" "unknown case (known: default, nomrg)" ;;
+	esac
+	if ! alive "$be_pid"; then
+		ko "$backend backend still running after case $c" "it exited"
+		dump "backend ($backend)" "$tmp/backend.log" 40
+		break
+	fi
+done
+
+finish
