@@ -1,0 +1,133 @@
+"""The vhost-user backends under test.
+
+Both serve vhost-user server sockets vm1.sock (and vm2.sock for xconnect) in
+the case's run directory and connect them as the case's topology says:
+
+  xconnect  vm1 <-> vm2
+  loopback  vm1 -> vm1
+  ring      vm1 -> net_ring0 uplink (its TX ring feeds its RX) -> vm1
+  memif     vm1 <-> net_memif0 (server on memif.sock) <-> a memif peer
+
+vhacc is the backend being tested; net_vhost is a dpdk-testpmd with net_vhost
+ports in io-retry forwarding, the reference that proves the harness.
+"""
+import os
+import subprocess
+import time
+
+from .proc import Proc
+from .testpmd import Testpmd
+
+MEMIF_SOCK = "memif.sock"
+
+
+def retry_fwd(tp):
+    """io forwarding that waits (up to 0.2 s a burst) for room instead of dropping."""
+    tp.cmd("set fwd io retry")
+    tp.cmd("set burst tx delay 10 retry 20000")
+
+
+class NetVhost:
+    name = "net_vhost"
+
+    def __init__(self, case, run_dir, prefix):
+        self.case, self.run_dir, self.prefix = case, run_dir, prefix
+        self.procs = []
+
+    def start(self):
+        c, d = self.case, self.run_dir
+        vdevs = ["net_vhost0,iface=%s/vm1.sock,queues=1,client=0" % d]
+        topo = "paired"
+        if c.topo == "xconnect":
+            vdevs.append("net_vhost1,iface=%s/vm2.sock,queues=1,client=0" % d)
+        elif c.topo == "loopback":
+            topo = "loop"
+        elif c.topo == "ring":
+            vdevs.append("net_ring0")
+        elif c.topo == "memif":
+            vdevs.append("net_memif0,role=server,socket=%s/%s" % (d, MEMIF_SOCK))
+        app = ["--forward-mode=io", "--port-topology=" + topo, "--total-num-mbufs=8192"]
+        if c.jumbo:
+            app += ["--max-pkt-len=9018"]
+        tp = Testpmd("backend(testpmd net_vhost)", os.path.join(d, "backend.log"), self.prefix,
+                     vdevs, app, lcores="0,1", main=0)
+        self.procs.append(tp)
+        tp.ready()
+        retry_fwd(tp)
+        tp.cmd("start")
+        self.tp = tp
+
+    def alive(self):
+        return self.tp.alive()
+
+    def diagnostics(self):
+        if not self.tp.alive():
+            return []
+        try:
+            st = self.tp.port_stats()
+        except Exception as e:  # diagnostics only
+            return ["backend stats unavailable: %s" % e]
+        return ["backend port %d: rx %s tx %s rx-missed %s" % (p, s["rx"], s["tx"], s["rx_missed"])
+                for p, s in sorted(st.items())]
+
+    def stop(self):
+        """Returns a problem string or None."""
+        rc = self.tp.quit()
+        return None if rc == 0 else "backend testpmd exited with status %s" % rc
+
+
+class Vhacc:
+    name = "vhacc"
+
+    def __init__(self, case, run_dir, prefix, binary):
+        self.case, self.run_dir, self.prefix, self.binary = case, run_dir, prefix, binary
+        self.procs = []
+
+    def config(self):
+        c, d = self.case, self.run_dir
+        mtu = "mtu = 9000\n" if c.jumbo else ""
+        attach = {"xconnect": "xconnect:vm2", "loopback": "loopback", "ring": "ethdev:net_ring0",
+                  "memif": "ethdev:net_memif0,role=server,socket=%s/%s" % (d, MEMIF_SOCK)}[c.topo]
+        text = ("[global]\nrun_dir = %s\nmbufs = 16384\n\n"
+                "[port vm1]\nsocket = vm1.sock\nmode = server\n%sattach = %s\n" % (d, mtu, attach))
+        if c.topo == "xconnect":
+            text += "\n[port vm2]\nsocket = vm2.sock\nmode = server\n%sattach = xconnect:vm1\n" % mtu
+        return text
+
+    def start(self):
+        conf = os.path.join(self.run_dir, "vhacc.conf")
+        with open(conf, "w") as f:
+            f.write(self.config())
+        argv = [self.binary, "-c", conf, "--", "-l", "0,1", "--in-memory", "--no-pci",
+                "--file-prefix", self.prefix]
+        self.p = Proc("vhacc", argv, os.path.join(self.run_dir, "vhacc.log"))
+        self.procs.append(self.p)
+        self.p.wait_for(r"vhacc: ready", 60)
+
+    def alive(self):
+        return self.p.alive()
+
+    def telemetry(self, command):
+        try:
+            out = subprocess.run(["dpdk-telemetry.py", "-f", self.prefix], input=command + "\n",
+                                 capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return "(telemetry failed: %s)" % e
+        lines = [l for l in out.splitlines() if l.startswith("{")]
+        return lines[-1] if lines else "(no telemetry answer)"
+
+    def diagnostics(self):
+        if not self.p.alive():
+            return ["vhacc is not running (status %s)" % self.p.p.returncode]
+        ports = ["vm1", "vm2"] if self.case.topo == "xconnect" else ["vm1"]
+        return ["vhacc %s" % self.telemetry("/vhacc/port/stats," + p) for p in ports]
+
+    def stop(self):
+        if not self.p.alive():
+            rc = self.p.stop()
+            return "vhacc died during the case (status %s)" % rc
+        t0 = time.monotonic()
+        rc = self.p.stop(timeout=10)
+        if rc != 0:
+            return "vhacc exited with status %s on SIGTERM (after %.1fs)" % (rc, time.monotonic() - t0)
+        return None
