@@ -1,0 +1,2721 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for the split-virtqueue engine (lib/virtq/vhacc_virtq.h), driven
+ * by a simulated guest driver that keeps its rings and buffers in "guest
+ * memory" allocated here. Under ASan every byte of guest memory that is not a
+ * ring or a posted buffer is poisoned, so a stray engine access is reported.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include <cmocka.h>
+
+#include <linux/vhost_types.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_vhost.h>
+
+#include "vhacc_virtq.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIM_ASAN 1
+#endif
+#endif
+
+#ifdef SIM_ASAN
+#include <sanitizer/asan_interface.h>
+#define SIM_POISON(p, l) ASAN_POISON_MEMORY_REGION((p), (l))
+#define SIM_UNPOISON(p, l) ASAN_UNPOISON_MEMORY_REGION((p), (l))
+#else
+#define SIM_POISON(p, l) ((void)(p), (void)(l))
+#define SIM_UNPOISON(p, l) ((void)(p), (void)(l))
+#endif
+
+#define FEAT(b) (1ULL << (b))
+#define F_V1 FEAT(VIRTIO_F_VERSION_1)
+#define F_MRG FEAT(VIRTIO_NET_F_MRG_RXBUF)
+#define F_EVIDX FEAT(VIRTIO_RING_F_EVENT_IDX)
+#define F_INDIRECT FEAT(VIRTIO_RING_F_INDIRECT_DESC)
+#define F_IN_ORDER FEAT(VIRTIO_F_IN_ORDER)
+#define F_LOG FEAT(VHOST_F_LOG_ALL)
+
+#define TEST_VID 7
+#define NB_MBUF 1024
+
+/* ------------------------------------------------------------------------ */
+/* Dirty-log hooks: these definitions take precedence over librte_vhost's.   */
+
+#define LOG_MAX 16384u
+
+struct log_rec {
+	int vid;
+	uint16_t vring;
+	uint64_t addr;
+	uint64_t len;
+};
+
+static struct log_rec log_w[LOG_MAX];
+static struct log_rec log_u[LOG_MAX];
+static unsigned int log_nw;
+static unsigned int log_nu;
+
+void
+rte_vhost_log_write(int vid, uint64_t addr, uint64_t len)
+{
+	if (log_nw < LOG_MAX)
+		log_w[log_nw] = (struct log_rec){ .vid = vid, .addr = addr, .len = len };
+	log_nw++;
+}
+
+void
+rte_vhost_log_used_vring(int vid, uint16_t vring_idx, uint64_t offset, uint64_t len)
+{
+	if (log_nu < LOG_MAX)
+		log_u[log_nu] = (struct log_rec){
+			.vid = vid, .vring = vring_idx, .addr = offset, .len = len };
+	log_nu++;
+}
+
+static void
+log_reset(void)
+{
+	log_nw = 0;
+	log_nu = 0;
+}
+
+/* Is every byte of [addr, addr + len) inside some record (matching vid / vring)? */
+static bool
+log_covered(const struct log_rec *r, unsigned int n, int vid, int vring, uint64_t addr,
+	uint64_t len)
+{
+	uint64_t b = addr, end = addr + len;
+
+	if (n > LOG_MAX)
+		n = LOG_MAX;
+	while (b < end) {
+		uint64_t best = b;
+		unsigned int i;
+
+		for (i = 0; i < n; i++) {
+			if (r[i].vid != vid || (vring >= 0 && r[i].vring != vring))
+				continue;
+			if (r[i].addr <= b && b < r[i].addr + r[i].len && r[i].addr + r[i].len > best)
+				best = r[i].addr + r[i].len;
+		}
+		if (best == b)
+			return false;
+		b = best;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Simulated guest                                                           */
+
+#define SIM_NREG 3
+#define SIM_R0_GPA 0x100000ULL
+#define SIM_R0_SIZE (4ULL << 20)
+#define SIM_R1_GPA (SIM_R0_GPA + SIM_R0_SIZE) /* adjacent to region 0, other hva */
+#define SIM_R1_SIZE (1ULL << 20)
+#define SIM_R2_GPA 0x40000000ULL /* distant */
+#define SIM_R2_SIZE (1ULL << 20)
+#define SIM_R0_RESERVED 0x10000ULL /* top of region 0 kept for placed buffers */
+#define SIM_MAX_SEGS 72
+
+struct sim_seg {
+	uint64_t gpa;
+	uint32_t len;
+};
+
+struct sim_chain {
+	bool busy;
+	bool write;
+	uint16_t nring; /* ring descriptors taken by this chain */
+	uint16_t ring_desc[SIM_MAX_SEGS];
+	uint16_t nseg;
+	struct sim_seg seg[SIM_MAX_SEGS];
+	uint32_t total;
+};
+
+struct sim_used {
+	uint16_t id;
+	uint32_t len;
+};
+
+struct sim_guest {
+	uint8_t *hva[SIM_NREG];
+	struct vhacc_guest_mem mem;
+	uint64_t brk; /* next free gpa in region 0 */
+	uint16_t size;
+	uint16_t mask;
+	bool in_order;
+	bool event_idx;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	bool *desc_busy;
+	uint16_t *free_stack;
+	uint16_t nfree;
+	uint16_t next_desc; /* IN_ORDER: descriptors are used in ring order */
+	struct sim_chain *chain; /* indexed by head */
+	uint16_t avail_idx; /* driver's next avail slot (published by sim_publish) */
+	uint16_t used_seen; /* used entries already reaped */
+	uint16_t *fifo; /* IN_ORDER: heads in submission order */
+	uint32_t fifo_head, fifo_tail;
+};
+
+static uint64_t
+round_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+static int
+sim_region_of(const struct sim_guest *g, uint64_t gpa)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->mem.nregions; i++)
+		if (gpa >= g->mem.regions[i].gpa &&
+				gpa - g->mem.regions[i].gpa < g->mem.regions[i].size)
+			return (int)i;
+	return -1;
+}
+
+/* Host pointer of [gpa, gpa + len), which must lie in one region. */
+static void *
+sim_hva(const struct sim_guest *g, uint64_t gpa, uint64_t len)
+{
+	int r = sim_region_of(g, gpa);
+
+	assert_true(r >= 0);
+	assert_true(gpa - g->mem.regions[r].gpa + len <= g->mem.regions[r].size);
+	return g->hva[r] + (gpa - g->mem.regions[r].gpa);
+}
+
+/* Unpoison the parts of [gpa, gpa + len) that are guest memory. */
+static void
+sim_unpoison(const struct sim_guest *g, uint64_t gpa, uint64_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->mem.nregions; i++) {
+		const struct vhacc_guest_region *reg = &g->mem.regions[i];
+		uint64_t s = RTE_MAX(gpa, reg->gpa);
+		uint64_t e = RTE_MIN(gpa + len, reg->gpa + reg->size);
+
+		if (gpa + len < gpa)
+			e = reg->gpa + reg->size;
+		if (s < e)
+			SIM_UNPOISON(g->hva[i] + (s - reg->gpa), e - s);
+	}
+}
+
+/* Copy between the test and guest memory; [gpa, gpa + len) may cross adjacent regions. */
+static void
+sim_copy(const struct sim_guest *g, uint64_t gpa, void *buf, uint64_t len, bool to_guest)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		int r = sim_region_of(g, gpa);
+		uint64_t off, chunk;
+
+		assert_true(r >= 0);
+		off = gpa - g->mem.regions[r].gpa;
+		chunk = RTE_MIN(len, g->mem.regions[r].size - off);
+		if (to_guest)
+			memcpy(g->hva[r] + off, p, chunk);
+		else
+			memcpy(p, g->hva[r] + off, chunk);
+		p += chunk;
+		gpa += chunk;
+		len -= chunk;
+	}
+}
+
+static void
+sim_write(const struct sim_guest *g, uint64_t gpa, const void *src, uint64_t len)
+{
+	sim_copy(g, gpa, (void *)(uintptr_t)src, len, true);
+}
+
+static void
+sim_read(const struct sim_guest *g, uint64_t gpa, void *dst, uint64_t len)
+{
+	sim_copy(g, gpa, dst, len, false);
+}
+
+/* Allocate len bytes of guest memory in region 0 (64-byte aligned, poisoned gap after). */
+static uint64_t
+sim_alloc(struct sim_guest *g, uint64_t len)
+{
+	uint64_t gpa = g->brk;
+
+	assert_true(len > 0);
+	g->brk = round_up(gpa + len, 64) + 64;
+	assert_true(g->brk <= SIM_R0_GPA + SIM_R0_SIZE - SIM_R0_RESERVED);
+	sim_unpoison(g, gpa, len);
+	return gpa;
+}
+
+static void
+sim_reset_rings(struct sim_guest *g, uint16_t start)
+{
+	uint16_t i;
+
+	memset(g->desc, 0, 16u * g->size);
+	g->avail->flags = 0;
+	g->avail->idx = start;
+	for (i = 0; i < g->size; i++)
+		g->avail->ring[i] = 0;
+	g->used->flags = 0;
+	g->used->idx = start;
+	memset(g->used->ring, 0, 8u * g->size);
+	if (g->event_idx) {
+		g->avail->ring[g->size] = 0;
+		memset((uint8_t *)g->used + 4 + 8u * g->size, 0, 2);
+	}
+	memset(g->chain, 0, sizeof(*g->chain) * g->size);
+	g->nfree = 0;
+	for (i = g->size; i > 0; i--) {
+		g->desc_busy[i - 1] = false;
+		g->free_stack[g->nfree++] = i - 1;
+	}
+	g->next_desc = 0;
+	g->avail_idx = start;
+	g->used_seen = start;
+	g->fifo_head = 0;
+	g->fifo_tail = 0;
+}
+
+static void
+sim_init(struct sim_guest *g, uint16_t size, uint64_t features, uint16_t start)
+{
+	static const uint64_t gpa[SIM_NREG] = { SIM_R0_GPA, SIM_R1_GPA, SIM_R2_GPA };
+	static const uint64_t sz[SIM_NREG] = { SIM_R0_SIZE, SIM_R1_SIZE, SIM_R2_SIZE };
+	uint64_t avail_len, used_len;
+	uint32_t i;
+
+	memset(g, 0, sizeof(*g));
+	g->size = size;
+	g->mask = size - 1;
+	g->in_order = (features & F_IN_ORDER) != 0;
+	g->event_idx = (features & F_EVIDX) != 0;
+	g->mem.nregions = SIM_NREG;
+	for (i = 0; i < SIM_NREG; i++) {
+		g->hva[i] = aligned_alloc(4096, sz[i]);
+		assert_non_null(g->hva[i]);
+		memset(g->hva[i], 0x5a, sz[i]);
+		SIM_POISON(g->hva[i], sz[i]);
+		g->mem.regions[i] = (struct vhacc_guest_region){
+			.gpa = gpa[i], .size = sz[i], .hva = (uint64_t)(uintptr_t)g->hva[i] };
+	}
+
+	/* rings, each followed by a poisoned gap; event fields only with EVENT_IDX */
+	avail_len = 4 + 2u * size + (g->event_idx ? 2 : 0);
+	used_len = 4 + 8u * size + (g->event_idx ? 2 : 0);
+	g->desc_gpa = SIM_R0_GPA + 0x1000;
+	g->avail_gpa = round_up(g->desc_gpa + 16u * size, 64) + 64;
+	g->used_gpa = round_up(g->avail_gpa + avail_len, 4096) + 4096;
+	g->brk = round_up(g->used_gpa + used_len, 64) + 64;
+	sim_unpoison(g, g->desc_gpa, 16u * size);
+	sim_unpoison(g, g->avail_gpa, avail_len);
+	sim_unpoison(g, g->used_gpa, used_len);
+	g->desc = sim_hva(g, g->desc_gpa, 16u * size);
+	g->avail = sim_hva(g, g->avail_gpa, avail_len);
+	g->used = sim_hva(g, g->used_gpa, used_len);
+
+	g->desc_busy = calloc(size, sizeof(*g->desc_busy));
+	g->free_stack = calloc(size, sizeof(*g->free_stack));
+	g->chain = calloc(size, sizeof(*g->chain));
+	g->fifo = calloc(size, sizeof(*g->fifo));
+	assert_true(g->desc_busy && g->free_stack && g->chain && g->fifo);
+	sim_reset_rings(g, start);
+}
+
+static void
+sim_fini(struct sim_guest *g)
+{
+	static const uint64_t sz[SIM_NREG] = { SIM_R0_SIZE, SIM_R1_SIZE, SIM_R2_SIZE };
+	uint32_t i;
+
+	for (i = 0; i < SIM_NREG; i++) {
+		if (g->hva[i] == NULL)
+			continue;
+		SIM_UNPOISON(g->hva[i], sz[i]);
+		free(g->hva[i]);
+	}
+	free(g->desc_busy);
+	free(g->free_stack);
+	free(g->chain);
+	free(g->fifo);
+	memset(g, 0, sizeof(*g));
+}
+
+static uint16_t *
+sim_used_event(struct sim_guest *g)
+{
+	return (uint16_t *)(void *)((uint8_t *)g->avail + 4 + 2u * g->size);
+}
+
+static uint16_t *
+sim_avail_event(struct sim_guest *g)
+{
+	return (uint16_t *)(void *)((uint8_t *)g->used + 4 + 8u * g->size);
+}
+
+static uint16_t
+sim_desc_get(struct sim_guest *g)
+{
+	uint16_t d;
+
+	if (g->in_order) {
+		d = g->next_desc;
+		g->next_desc = (g->next_desc + 1) & g->mask;
+	} else {
+		assert_true(g->nfree > 0);
+		d = g->free_stack[--g->nfree];
+	}
+	assert_false(g->desc_busy[d]);
+	g->desc_busy[d] = true;
+	return d;
+}
+
+static void
+sim_desc_put(struct sim_guest *g, uint16_t d)
+{
+	assert_true(g->desc_busy[d]);
+	g->desc_busy[d] = false;
+	if (!g->in_order)
+		g->free_stack[g->nfree++] = d;
+}
+
+static uint16_t
+sim_free_descs(const struct sim_guest *g)
+{
+	uint16_t i, n = 0;
+
+	for (i = 0; i < g->size; i++)
+		n += !g->desc_busy[i];
+	return n;
+}
+
+/* Add a chain (direct or through one indirect table) to the avail ring, unpublished. */
+static uint16_t
+sim_add(struct sim_guest *g, const struct sim_seg *seg, uint16_t n, bool write, bool indirect)
+{
+	uint16_t flags = write ? VRING_DESC_F_WRITE : 0;
+	struct sim_chain *c;
+	uint16_t head, i;
+
+	assert_true(n >= 1 && n <= SIM_MAX_SEGS);
+	if (indirect) {
+		uint64_t tgpa = sim_alloc(g, 16u * n);
+		struct vring_desc *t = sim_hva(g, tgpa, 16u * n);
+
+		for (i = 0; i < n; i++) {
+			t[i].addr = seg[i].gpa;
+			t[i].len = seg[i].len;
+			t[i].flags = flags | (i + 1 < n ? VRING_DESC_F_NEXT : 0);
+			t[i].next = i + 1 < n ? i + 1 : 0;
+		}
+		head = sim_desc_get(g);
+		g->desc[head].addr = tgpa;
+		g->desc[head].len = 16u * n;
+		g->desc[head].flags = VRING_DESC_F_INDIRECT;
+		g->desc[head].next = 0;
+		c = &g->chain[head];
+		c->nring = 1;
+		c->ring_desc[0] = head;
+	} else {
+		uint16_t d[SIM_MAX_SEGS];
+
+		assert_true(n <= g->size);
+		for (i = 0; i < n; i++)
+			d[i] = sim_desc_get(g);
+		for (i = 0; i < n; i++) {
+			g->desc[d[i]].addr = seg[i].gpa;
+			g->desc[d[i]].len = seg[i].len;
+			g->desc[d[i]].flags = flags | (i + 1 < n ? VRING_DESC_F_NEXT : 0);
+			g->desc[d[i]].next = i + 1 < n ? d[i + 1] : 0;
+		}
+		head = d[0];
+		c = &g->chain[head];
+		c->nring = n;
+		memcpy(c->ring_desc, d, n * sizeof(d[0]));
+	}
+	assert_false(c->busy);
+	c->busy = true;
+	c->write = write;
+	c->nseg = n;
+	c->total = 0;
+	for (i = 0; i < n; i++) {
+		c->seg[i] = seg[i];
+		c->total += seg[i].len;
+	}
+	g->avail->ring[g->avail_idx & g->mask] = head;
+	g->avail_idx++;
+	if (g->in_order)
+		g->fifo[g->fifo_tail++ % g->size] = head;
+	return head;
+}
+
+static void
+sim_publish(struct sim_guest *g)
+{
+	__atomic_store_n(&g->avail->idx, g->avail_idx, __ATOMIC_RELEASE);
+}
+
+static void
+sim_free_chain(struct sim_guest *g, uint16_t head)
+{
+	struct sim_chain *c = &g->chain[head];
+	uint16_t i;
+
+	assert_true(c->busy);
+	for (i = 0; i < c->nring; i++)
+		sim_desc_put(g, c->ring_desc[i]);
+	c->busy = false;
+}
+
+/*
+ * Reap new used entries. With IN_ORDER the ids are inferred from submission
+ * order; the device may batch TX completions and write only the last entry
+ * of a batch, so only that one is checked for TX (every entry for RX).
+ * The chains' segment records stay readable until the heads are re-added.
+ */
+static uint16_t
+sim_reap(struct sim_guest *g, struct sim_used *out, uint16_t max)
+{
+	uint16_t uidx = __atomic_load_n(&g->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t n = uidx - g->used_seen;
+	uint16_t i;
+
+	assert_true(n <= g->size);
+	assert_true(n <= max);
+	for (i = 0; i < n; i++) {
+		const struct vring_used_elem *e = &g->used->ring[(g->used_seen + i) & g->mask];
+		uint16_t id;
+
+		if (g->in_order) {
+			id = g->fifo[g->fifo_head++ % g->size];
+			if (i == n - 1 || g->chain[id].write)
+				assert_int_equal(e->id, id);
+		} else {
+			assert_true(e->id < g->size);
+			id = (uint16_t)e->id;
+		}
+		assert_true(g->chain[id].busy);
+		out[i].id = id;
+		out[i].len = e->len;
+		sim_free_chain(g, id);
+	}
+	g->used_seen = uidx;
+	return n;
+}
+
+/* Read the first len bytes that the device wrote into chain head. */
+static void
+sim_chain_read(const struct sim_guest *g, uint16_t head, uint32_t len, uint8_t *dst)
+{
+	const struct sim_chain *c = &g->chain[head];
+	uint16_t i;
+
+	assert_true(len <= c->total);
+	for (i = 0; i < c->nseg && len > 0; i++) {
+		uint32_t l = RTE_MIN(len, c->seg[i].len);
+
+		sim_read(g, c->seg[i].gpa, dst, l);
+		dst += l;
+		len -= l;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Data helpers                                                              */
+
+static struct rte_mempool *pool;
+static uint8_t scratch[1 << 17];
+static uint8_t scratch2[1 << 17];
+
+static void
+fill_pattern(uint8_t *p, uint32_t len, uint32_t seed)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed * 131u + i * 7u + (i >> 8) * 3u + 1u);
+}
+
+static uint16_t
+hdr_len_of(uint64_t features)
+{
+	return (features & (F_V1 | F_MRG)) ? 12 : 10;
+}
+
+/*
+ * Post a TX chain carrying a zeroed net header of hdr bytes plus frame, split
+ * into descriptors of lens[] (NULL: one descriptor). seg_gpa[i] != 0 places
+ * that segment at a fixed guest address (else allocated).
+ */
+static uint16_t
+tx_post_at(struct sim_guest *g, uint16_t hdr, const uint8_t *frame, uint32_t flen,
+	const uint32_t *lens, const uint64_t *seg_gpa, uint16_t n, bool indirect)
+{
+	struct sim_seg seg[SIM_MAX_SEGS];
+	uint32_t one = hdr + flen, off = 0, total = hdr + flen;
+	uint16_t i;
+
+	if (lens == NULL) {
+		lens = &one;
+		n = 1;
+	}
+	memset(scratch2, 0, hdr);
+	memcpy(scratch2 + hdr, frame, flen);
+	for (i = 0; i < n; i++) {
+		seg[i].len = lens[i];
+		if (seg_gpa != NULL && seg_gpa[i] != 0) {
+			seg[i].gpa = seg_gpa[i];
+			sim_unpoison(g, seg[i].gpa, lens[i]);
+		} else {
+			seg[i].gpa = sim_alloc(g, lens[i]);
+		}
+		sim_write(g, seg[i].gpa, scratch2 + off, lens[i]);
+		off += lens[i];
+	}
+	assert_int_equal(off, total);
+	return sim_add(g, seg, n, false, indirect);
+}
+
+static uint16_t
+tx_post(struct sim_guest *g, uint16_t hdr, const uint8_t *frame, uint32_t flen,
+	const uint32_t *lens, uint16_t n, bool indirect)
+{
+	return tx_post_at(g, hdr, frame, flen, lens, NULL, n, indirect);
+}
+
+/* Post an RX chain of write-only buffers of lens[], pre-filled with 0xAA. */
+static uint16_t
+rx_post_at(struct sim_guest *g, const uint32_t *lens, const uint64_t *seg_gpa, uint16_t n,
+	bool indirect)
+{
+	struct sim_seg seg[SIM_MAX_SEGS];
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		seg[i].len = lens[i];
+		if (seg_gpa != NULL && seg_gpa[i] != 0) {
+			seg[i].gpa = seg_gpa[i];
+			sim_unpoison(g, seg[i].gpa, lens[i]);
+		} else {
+			seg[i].gpa = sim_alloc(g, lens[i]);
+		}
+		memset(scratch2, 0xaa, lens[i]);
+		sim_write(g, seg[i].gpa, scratch2, lens[i]);
+	}
+	return sim_add(g, seg, n, true, indirect);
+}
+
+static uint16_t
+rx_post(struct sim_guest *g, const uint32_t *lens, uint16_t n, bool indirect)
+{
+	return rx_post_at(g, lens, NULL, n, indirect);
+}
+
+static uint16_t
+rx_post1(struct sim_guest *g, uint32_t len)
+{
+	return rx_post(g, &len, 1, false);
+}
+
+/* An mbuf (chained in segments of seglen bytes) holding data. */
+static struct rte_mbuf *
+mk_pkt(const uint8_t *data, uint32_t len, uint32_t seglen)
+{
+	struct rte_mbuf *head = NULL;
+	uint32_t off = 0;
+
+	do {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t l = RTE_MIN(len - off, seglen);
+
+		assert_non_null(m);
+		if (l > 0) {
+			char *p = rte_pktmbuf_append(m, (uint16_t)l);
+
+			assert_non_null(p);
+			memcpy(p, data + off, l);
+		}
+		off += l;
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+	} while (off < len);
+	return head;
+}
+
+static void
+check_mbuf(const struct rte_mbuf *m, const uint8_t *data, uint32_t len)
+{
+	const struct rte_mbuf *s;
+	const char *why = NULL;
+	uint32_t off = 0;
+	uint16_t segs = 0;
+
+	assert_non_null(m);
+	if (rte_mbuf_check(m, 1, &why) != 0)
+		fail_msg("bad mbuf: %s", why);
+	assert_int_equal(m->pkt_len, len);
+	for (s = m; s != NULL; s = s->next) {
+		assert_true(off + s->data_len <= len);
+		if (s->data_len > 0)
+			assert_memory_equal(rte_pktmbuf_mtod(s, const uint8_t *), data + off,
+				s->data_len);
+		off += s->data_len;
+		segs++;
+	}
+	assert_int_equal(off, len);
+	assert_int_equal(segs, m->nb_segs);
+}
+
+/*
+ * Reassemble the received packet that starts at used entry *pos: check the
+ * header (all zero except num_buffers) and return the frame length; the
+ * frame is copied to out. want_nbufs 0: do not check num_buffers.
+ */
+static uint32_t
+rx_collect(struct sim_guest *g, const struct sim_used *u, uint16_t nu, uint16_t *pos,
+	uint16_t hdr, uint16_t want_nbufs, uint8_t *out)
+{
+	uint16_t nbufs = 1, k;
+	uint32_t total = 0;
+
+	assert_true(*pos < nu);
+	sim_chain_read(g, u[*pos].id, u[*pos].len, scratch);
+	total = u[*pos].len;
+	assert_true(total >= hdr);
+	if (hdr == 12)
+		nbufs = (uint16_t)(scratch[10] | scratch[11] << 8);
+	if (want_nbufs != 0)
+		assert_int_equal(nbufs, want_nbufs);
+	assert_true(nbufs >= 1 && *pos + nbufs <= nu);
+	for (k = 1; k < nbufs; k++) {
+		const struct sim_used *e = &u[*pos + k];
+
+		assert_true(total + e->len <= sizeof(scratch));
+		sim_chain_read(g, e->id, e->len, scratch + total);
+		total += e->len;
+	}
+	*pos += nbufs;
+	for (k = 0; k < RTE_MIN(hdr, 10); k++)
+		if (scratch[k] != 0)
+			fail_msg("virtio-net header byte %u is 0x%02x, want 0", k, scratch[k]);
+	memcpy(out, scratch + hdr, total - hdr);
+	return total - hdr;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fixture                                                                   */
+
+struct fx {
+	struct sim_guest g;
+	struct vhacc_virtq *q;
+	struct vhacc_virtq_conf conf;
+	int efd;
+	const void *arg;
+	unsigned int pool_start; /* free mbufs when the test started */
+};
+
+static void
+fx_fini(struct fx *f)
+{
+	if (f->q == NULL)
+		return;
+	free(f->q);
+	f->q = NULL;
+	close(f->efd);
+	sim_fini(&f->g);
+}
+
+static void
+fx_init(struct fx *f, uint16_t size, uint64_t features, bool is_rx, uint16_t start)
+{
+	fx_fini(f);
+	sim_init(&f->g, size, features, start);
+	f->q = calloc(1, vhacc_virtq_alloc_size(size));
+	assert_non_null(f->q);
+	f->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	assert_true(f->efd >= 0);
+	f->conf = (struct vhacc_virtq_conf){
+		.desc = f->g.desc,
+		.avail = f->g.avail,
+		.used = f->g.used,
+		.size = size,
+		.last_avail_idx = start,
+		.last_used_idx = start,
+		.features = features,
+		.mem = &f->g.mem,
+		.callfd = f->efd,
+		.vid = TEST_VID,
+		.vring_idx = is_rx ? 0 : 1,
+		.is_rx = is_rx,
+	};
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	assert_false(f->q->broken);
+	log_reset();
+}
+
+static int
+fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->arg = *state;
+	f->pool_start = rte_mempool_avail_count(pool);
+	*state = f;
+	log_reset();
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	unsigned int start = f->pool_start;
+
+	fx_fini(f);
+	free(f);
+	/* every mbuf the engine handed out or took must be back */
+	assert_int_equal(rte_mempool_avail_count(pool), start);
+	return 0;
+}
+
+static uint64_t
+efd_count(struct fx *f)
+{
+	uint64_t v;
+
+	if (read(f->efd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		return 0;
+	return v;
+}
+
+static uint16_t
+held(struct fx *f)
+{
+	struct vhacc_virtq_held h[64];
+
+	return vhacc_virtq_held(f->q, h, RTE_DIM(h));
+}
+
+static void
+check_state(struct fx *f, uint16_t avail, uint16_t used)
+{
+	struct vhacc_virtq_state st;
+
+	vhacc_virtq_get_state(f->q, &st);
+	assert_int_equal(st.last_avail_idx, avail);
+	assert_int_equal(st.last_used_idx, used);
+	assert_int_equal(f->g.used->idx, used);
+	assert_int_equal(held(f), 0);
+}
+
+static uint16_t
+deq(struct fx *f, struct rte_mbuf **pkts, uint16_t n)
+{
+	return vhacc_virtq_dequeue_burst(f->q, pool, pkts, n);
+}
+
+static void
+free_pkts(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(pkts[i]);
+}
+
+#define FX struct fx *f = *state
+
+/* ------------------------------------------------------------------------ */
+/* TX (guest -> device)                                                      */
+
+static void
+test_tx_single_desc(void **state)
+{
+	FX;
+	uint8_t frame[60];
+	struct rte_mbuf *m[4];
+	struct sim_used u[16];
+	uint16_t head;
+
+	fx_init(f, 16, F_V1, false, 0);
+	fill_pattern(frame, sizeof(frame), 1);
+	head = tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	assert_int_equal(deq(f, m, 4), 0); /* not published yet */
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 1);
+	check_mbuf(m[0], frame, sizeof(frame));
+	assert_int_equal(sim_reap(&f->g, u, 16), 1);
+	assert_int_equal(u[0].id, head);
+	assert_int_equal(u[0].len, 0);
+	check_state(f, 1, 1);
+	assert_int_equal(f->q->stats.packets, 1);
+	assert_int_equal(f->q->stats.bytes, sizeof(frame));
+	assert_int_equal(f->q->stats.notifications, 1);
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(deq(f, m + 1, 3), 0);
+	assert_int_equal(efd_count(f), 0);
+	rte_pktmbuf_free(m[0]);
+}
+
+static void
+test_tx_multi_desc(void **state)
+{
+	FX;
+	static const uint32_t l1[] = { 12, 100, 200, 700 };   /* header alone, payload x3 */
+	static const uint32_t l2[] = { 5, 10, 997 };          /* header split over descs */
+	static const uint32_t l3[] = { 12, 1 };               /* 1 payload byte */
+	static const uint32_t l4[] = { 20, 40 };              /* header + payload start */
+	uint8_t f1[1000], f2[1000], f3[1], f4[48];
+	struct rte_mbuf *m[8];
+	struct sim_used u[16];
+	uint16_t h[4], i;
+
+	fx_init(f, 16, F_V1, false, 0);
+	fill_pattern(f1, sizeof(f1), 2);
+	fill_pattern(f2, sizeof(f2), 3);
+	fill_pattern(f3, sizeof(f3), 4);
+	fill_pattern(f4, sizeof(f4), 5);
+	h[0] = tx_post(&f->g, 12, f1, sizeof(f1), l1, RTE_DIM(l1), false);
+	h[1] = tx_post(&f->g, 12, f2, sizeof(f2), l2, RTE_DIM(l2), false);
+	h[2] = tx_post(&f->g, 12, f3, sizeof(f3), l3, RTE_DIM(l3), false);
+	h[3] = tx_post(&f->g, 12, f4, sizeof(f4), l4, RTE_DIM(l4), false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 8), 4);
+	check_mbuf(m[0], f1, sizeof(f1));
+	check_mbuf(m[1], f2, sizeof(f2));
+	check_mbuf(m[2], f3, sizeof(f3));
+	check_mbuf(m[3], f4, sizeof(f4));
+	assert_int_equal(sim_reap(&f->g, u, 16), 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(u[i].id, h[i]);
+		assert_int_equal(u[i].len, 0);
+	}
+	check_state(f, 4, 4);
+	assert_int_equal(sim_free_descs(&f->g), 16);
+	assert_int_equal(f->q->stats.packets, 4);
+	assert_int_equal(f->q->stats.bytes, 1000 + 1000 + 1 + 48);
+	free_pkts(m, 4);
+}
+
+/* A chain of exactly ring-size descriptors is legal. */
+static void
+test_tx_chain_len_eq_size(void **state)
+{
+	FX;
+	uint32_t lens[8] = { 12, 100, 100, 100, 100, 100, 100, 100 };
+	uint8_t frame[700];
+	struct rte_mbuf *m[2];
+	struct sim_used u[8];
+
+	fx_init(f, 8, F_V1, false, 0);
+	fill_pattern(frame, sizeof(frame), 6);
+	tx_post(&f->g, 12, frame, sizeof(frame), lens, 8, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 2), 1);
+	assert_false(f->q->broken);
+	check_mbuf(m[0], frame, sizeof(frame));
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	check_state(f, 1, 1);
+	rte_pktmbuf_free(m[0]);
+}
+
+static void
+test_tx_indirect(void **state)
+{
+	FX;
+	static const uint32_t l1[] = { 12, 500, 500 };
+	static const uint32_t l3[] = { 12, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+		30, 30, 30, 30, 30, 30, 30 }; /* 21-entry table */
+	uint8_t f1[1000], f2[64], f3[600];
+	struct rte_mbuf *m[8];
+	struct sim_used u[32];
+	uint16_t h[3], i;
+
+	fx_init(f, 32, F_V1 | F_INDIRECT, false, 0);
+	fill_pattern(f1, sizeof(f1), 7);
+	fill_pattern(f2, sizeof(f2), 8);
+	fill_pattern(f3, sizeof(f3), 9);
+	h[0] = tx_post(&f->g, 12, f1, sizeof(f1), l1, RTE_DIM(l1), true);
+	h[1] = tx_post(&f->g, 12, f2, sizeof(f2), NULL, 0, false); /* direct in between */
+	h[2] = tx_post(&f->g, 12, f3, sizeof(f3), l3, RTE_DIM(l3), true);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 8), 3);
+	check_mbuf(m[0], f1, sizeof(f1));
+	check_mbuf(m[1], f2, sizeof(f2));
+	check_mbuf(m[2], f3, sizeof(f3));
+	assert_int_equal(sim_reap(&f->g, u, 32), 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(u[i].id, h[i]);
+	check_state(f, 3, 3);
+
+	/* single-entry indirect table with header and frame together */
+	h[0] = tx_post(&f->g, 12, f2, sizeof(f2), NULL, 0, true);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m + 3, 1), 1);
+	check_mbuf(m[3], f2, sizeof(f2));
+	assert_int_equal(sim_reap(&f->g, u, 32), 1);
+	assert_int_equal(u[0].id, h[0]);
+	free_pkts(m, 4);
+}
+
+static void
+test_tx_large_frame(void **state)
+{
+	FX;
+	static const uint32_t l2[] = { 12, 4096, 4096, 808 };
+	static uint8_t f1[5000], f2[9000];
+	struct rte_mbuf *m[4];
+	struct sim_used u[16];
+
+	fx_init(f, 16, F_V1, false, 0);
+	fill_pattern(f1, sizeof(f1), 10);
+	fill_pattern(f2, sizeof(f2), 11);
+	tx_post(&f->g, 12, f1, sizeof(f1), NULL, 0, false);
+	tx_post(&f->g, 12, f2, sizeof(f2), l2, RTE_DIM(l2), false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 2);
+	check_mbuf(m[0], f1, sizeof(f1));
+	check_mbuf(m[1], f2, sizeof(f2));
+	assert_true(m[0]->nb_segs >= 3);
+	assert_true(m[1]->nb_segs >= 5);
+	assert_int_equal(sim_reap(&f->g, u, 16), 2);
+	check_state(f, 2, 2);
+	assert_int_equal(f->q->stats.bytes, 14000);
+	free_pkts(m, 2);
+}
+
+/* Frames in buffers that cross from region 0 into the adjacent region 1, and in region 2. */
+static void
+test_tx_region_crossing(void **state)
+{
+	FX;
+	static const uint32_t l1[] = { 12, 1500 };
+	const uint64_t g1[] = { 0, SIM_R1_GPA - 700 };
+	const uint32_t l2[] = { 1512 };
+	const uint64_t g2[] = { SIM_R2_GPA + 0x100 };
+	const uint64_t g3[] = { SIM_R2_GPA + SIM_R2_SIZE - 1512 }; /* ends exactly at the end */
+	uint8_t f1[1500];
+	struct rte_mbuf *m[4];
+	struct sim_used u[16];
+
+	fx_init(f, 16, F_V1, false, 0);
+	fill_pattern(f1, sizeof(f1), 12);
+	tx_post_at(&f->g, 12, f1, sizeof(f1), l1, g1, 2, false);
+	tx_post_at(&f->g, 12, f1, sizeof(f1), l2, g2, 1, false);
+	tx_post_at(&f->g, 12, f1, sizeof(f1), l2, g3, 1, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 3);
+	assert_false(f->q->broken);
+	check_mbuf(m[0], f1, sizeof(f1));
+	check_mbuf(m[1], f1, sizeof(f1));
+	check_mbuf(m[2], f1, sizeof(f1));
+	assert_int_equal(sim_reap(&f->g, u, 16), 3);
+	check_state(f, 3, 3);
+	free_pkts(m, 3);
+}
+
+/* Legacy header (no VERSION_1, no MRG_RXBUF) is 10 bytes; MRG_RXBUF alone makes it 12. */
+static void
+test_tx_hdr_len(void **state)
+{
+	FX;
+	static const uint32_t l10[] = { 10, 60 };
+	static const uint32_t l12[] = { 12, 60 };
+	uint8_t frame[60];
+	struct rte_mbuf *m[2];
+	struct sim_used u[8];
+
+	fill_pattern(frame, sizeof(frame), 13);
+	fx_init(f, 8, 0, false, 0);
+	assert_int_equal(f->q->hdr_len, 10);
+	tx_post(&f->g, 10, frame, sizeof(frame), l10, 2, false);
+	tx_post(&f->g, 10, frame, sizeof(frame), NULL, 0, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 2), 2);
+	check_mbuf(m[0], frame, sizeof(frame));
+	check_mbuf(m[1], frame, sizeof(frame));
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	free_pkts(m, 2);
+
+	fx_init(f, 8, F_MRG, false, 0);
+	assert_int_equal(f->q->hdr_len, 12);
+	tx_post(&f->g, 12, frame, sizeof(frame), l12, 2, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 2), 1);
+	check_mbuf(m[0], frame, sizeof(frame));
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	free_pkts(m, 1);
+}
+
+/* used ids, state export and held() over several bursts that reuse ring slots */
+static void
+test_tx_state_and_ids(void **state)
+{
+	FX;
+	static const uint32_t l2[] = { 12, 30, 30 };
+	uint8_t frame[60];
+	struct rte_mbuf *m[8];
+	struct sim_used u[8];
+	uint16_t h[8], round, i, j, total = 0;
+
+	fx_init(f, 8, F_V1, false, 0);
+	fill_pattern(frame, sizeof(frame), 14);
+	for (round = 0; round < 6; round++) {
+		uint16_t n = 1 + round % 3;
+
+		for (i = 0; i < n; i++)
+			h[i] = tx_post(&f->g, 12, frame, sizeof(frame), (i & 1) ? l2 : NULL,
+				(i & 1) ? RTE_DIM(l2) : 0, false);
+		sim_publish(&f->g);
+		assert_int_equal(held(f), 0);
+		assert_int_equal(deq(f, m, 8), n);
+		assert_int_equal(held(f), 0);
+		assert_int_equal(sim_reap(&f->g, u, 8), n);
+		for (i = 0; i < n; i++) {
+			bool found = false;
+
+			check_mbuf(m[i], frame, sizeof(frame));
+			for (j = 0; j < n; j++)
+				found |= u[j].id == h[i];
+			assert_true(found);
+			assert_int_equal(u[i].len, 0);
+		}
+		free_pkts(m, n);
+		total += n;
+		check_state(f, total, total);
+	}
+	assert_int_equal(f->q->stats.packets, total);
+}
+
+static void
+test_tx_burst_limit(void **state)
+{
+	FX;
+	uint8_t frame[60];
+	struct rte_mbuf *m[8];
+	struct sim_used u[16];
+	uint16_t i;
+
+	fx_init(f, 16, F_V1, false, 0);
+	for (i = 0; i < 5; i++) {
+		fill_pattern(frame, sizeof(frame), 20 + i);
+		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	}
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 0), 0);
+	check_state(f, 0, 0);
+	assert_int_equal(deq(f, m, 2), 2);
+	check_state(f, 2, 2);
+	assert_int_equal(deq(f, m + 2, 1), 1);
+	check_state(f, 3, 3);
+	assert_int_equal(deq(f, m + 3, 5), 2);
+	check_state(f, 5, 5);
+	for (i = 0; i < 5; i++) {
+		fill_pattern(frame, sizeof(frame), 20 + i);
+		check_mbuf(m[i], frame, sizeof(frame));
+	}
+	assert_int_equal(sim_reap(&f->g, u, 16), 5);
+	free_pkts(m, 5);
+}
+
+static void
+test_tx_pool_exhaustion(void **state)
+{
+	FX;
+	static uint8_t big[5000];
+	struct rte_mempool *small;
+	uint8_t frame[60];
+	struct rte_mbuf *m[8];
+	struct sim_used u[16];
+	uint64_t nm;
+	uint16_t i;
+
+	small = rte_pktmbuf_pool_create("ut_small", 2, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	assert_non_null(small);
+	fx_init(f, 16, F_V1, false, 0);
+	for (i = 0; i < 4; i++) {
+		fill_pattern(frame, sizeof(frame), 30 + i);
+		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	}
+	sim_publish(&f->g);
+
+	/* two mbufs for four chains: stops after two, the rest stays in the ring */
+	assert_int_equal(vhacc_virtq_dequeue_burst(f->q, small, m, 8), 2);
+	assert_true(f->q->stats.no_mbuf >= 1);
+	check_state(f, 2, 2);
+	nm = f->q->stats.no_mbuf;
+	assert_int_equal(vhacc_virtq_dequeue_burst(f->q, small, m + 2, 8), 0);
+	assert_true(f->q->stats.no_mbuf > nm);
+	check_state(f, 2, 2);
+	assert_int_equal(sim_reap(&f->g, u, 16), 2);
+	free_pkts(m, 2);
+	assert_int_equal(vhacc_virtq_dequeue_burst(f->q, small, m, 8), 2);
+	check_state(f, 4, 4);
+	for (i = 0; i < 2; i++) {
+		fill_pattern(frame, sizeof(frame), 32 + i);
+		check_mbuf(m[i], frame, sizeof(frame));
+	}
+	assert_int_equal(sim_reap(&f->g, u, 16), 2);
+	free_pkts(m, 2);
+	assert_int_equal(f->q->stats.packets, 4);
+
+	/* a frame needing three mbufs with two in the pool: not consumed, nothing leaked */
+	fill_pattern(big, sizeof(big), 34);
+	tx_post(&f->g, 12, big, sizeof(big), NULL, 0, false);
+	sim_publish(&f->g);
+	nm = f->q->stats.no_mbuf;
+	assert_int_equal(vhacc_virtq_dequeue_burst(f->q, small, m, 8), 0);
+	assert_true(f->q->stats.no_mbuf > nm);
+	assert_int_equal(rte_mempool_avail_count(small), 2);
+	check_state(f, 4, 4);
+	assert_int_equal(deq(f, m, 8), 1);
+	check_mbuf(m[0], big, sizeof(big));
+	check_state(f, 5, 5);
+	assert_int_equal(sim_reap(&f->g, u, 16), 1);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(f->q->stats.packets, 5);
+	assert_int_equal(f->q->stats.drop_too_big + f->q->stats.drop_runt, 0);
+	assert_int_equal(rte_mempool_avail_count(small), 2);
+	rte_mempool_free(small);
+}
+
+/* ------------------------------------------------------------------------ */
+/* RX (device -> guest)                                                      */
+
+static uint16_t
+enq(struct fx *f, struct rte_mbuf **pkts, uint16_t n)
+{
+	return vhacc_virtq_enqueue_burst(f->q, pkts, n);
+}
+
+static void
+test_rx_single_buffer(void **state)
+{
+	FX;
+	static const uint64_t fs[] = { F_V1, F_MRG, 0, F_V1 | F_MRG };
+	uint8_t frame[60], out[64], tail[16], aa[16];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	unsigned int k;
+
+	memset(aa, 0xaa, sizeof(aa));
+	fill_pattern(frame, sizeof(frame), 40);
+	for (k = 0; k < RTE_DIM(fs); k++) {
+		uint16_t hdr = hdr_len_of(fs[k]), pos = 0, head;
+
+		fx_init(f, 8, fs[k], true, 0);
+		assert_int_equal(f->q->hdr_len, hdr);
+		head = rx_post1(&f->g, 2048);
+		sim_publish(&f->g);
+		p = mk_pkt(frame, sizeof(frame), 2048);
+		assert_int_equal(enq(f, &p, 1), 1);
+		rte_pktmbuf_free(p);
+		assert_int_equal(sim_reap(&f->g, u, 8), 1);
+		assert_int_equal(u[0].id, head);
+		assert_int_equal(u[0].len, hdr + sizeof(frame));
+		assert_int_equal(rx_collect(&f->g, u, 1, &pos, hdr, 1, out), sizeof(frame));
+		assert_memory_equal(out, frame, sizeof(frame));
+		/* nothing written past the packet */
+		sim_read(&f->g, f->g.chain[head].seg[0].gpa + u[0].len, tail, sizeof(tail));
+		assert_memory_equal(tail, aa, sizeof(tail));
+		check_state(f, 1, 1);
+		assert_int_equal(f->q->stats.packets, 1);
+		assert_int_equal(f->q->stats.bytes, sizeof(frame));
+		assert_int_equal(efd_count(f), 1);
+	}
+}
+
+static void
+test_rx_mergeable(void **state)
+{
+	FX;
+	static uint8_t f1[1518], f2[9000], f3[64], out[9100];
+	struct rte_mbuf *p[3];
+	struct sim_used u[32];
+	uint16_t i, nu, pos = 0;
+	uint32_t sum;
+
+	fx_init(f, 32, F_V1 | F_MRG, true, 0);
+	for (i = 0; i < 16; i++)
+		rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 41);
+	fill_pattern(f2, sizeof(f2), 42);
+	fill_pattern(f3, sizeof(f3), 43);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 2000); /* 5 chained mbufs */
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	nu = sim_reap(&f->g, u, 32);
+	assert_int_equal(nu, 2 + 9);
+	for (i = 0, sum = 0; i < 2; i++)
+		sum += u[i].len;
+	assert_int_equal(sum, 12 + 1518);
+	for (i = 2, sum = 0; i < 11; i++)
+		sum += u[i].len;
+	assert_int_equal(sum, 12 + 9000);
+	for (i = 0; i < nu; i++)
+		assert_true(u[i].len > 0 && u[i].len <= 1024);
+	assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, 2, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, 9, out), sizeof(f2));
+	assert_memory_equal(out, f2, sizeof(f2));
+	check_state(f, 11, 11);
+	assert_int_equal(f->q->stats.packets, 2);
+	assert_int_equal(f->q->stats.bytes, 1518 + 9000);
+
+	p[2] = mk_pkt(f3, sizeof(f3), 2048);
+	assert_int_equal(enq(f, &p[2], 1), 1);
+	rte_pktmbuf_free(p[2]);
+	nu = sim_reap(&f->g, u, 32);
+	assert_int_equal(nu, 1);
+	pos = 0;
+	assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, 1, out), sizeof(f3));
+	assert_memory_equal(out, f3, sizeof(f3));
+	check_state(f, 12, 12);
+}
+
+/* MRG_RXBUF: a packet needing two buffers with one available waits, nothing published. */
+static void
+test_rx_mergeable_waits(void **state)
+{
+	FX;
+	static uint8_t f1[1518], out[1600];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	uint16_t pos = 0;
+
+	fx_init(f, 8, F_V1 | F_MRG, true, 0);
+	rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 44);
+	p = mk_pkt(f1, sizeof(f1), 2048);
+	assert_int_equal(enq(f, &p, 1), 0);
+	check_state(f, 0, 0);
+	assert_int_equal(f->q->stats.drop_too_big, 0);
+	assert_int_equal(efd_count(f), 0);
+	rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	assert_int_equal(enq(f, &p, 1), 1);
+	rte_pktmbuf_free(p);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 2, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	check_state(f, 2, 2);
+}
+
+static void
+test_rx_nonmergeable_chain(void **state)
+{
+	FX;
+	static const uint32_t l1[] = { 12, 600, 600, 600 };
+	static const uint32_t l2[] = { 12, 1000, 1000 };
+	static const uint32_t l3[] = { 10, 1514 };
+	static uint8_t f1[1514], f2[1800], out[2100];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t h[2], pos = 0;
+
+	fx_init(f, 16, F_V1 | F_INDIRECT, true, 0);
+	h[0] = rx_post(&f->g, l1, RTE_DIM(l1), false);
+	h[1] = rx_post(&f->g, l2, RTE_DIM(l2), true);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 45);
+	fill_pattern(f2, sizeof(f2), 46);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 1000);
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	assert_int_equal(u[0].id, h[0]);
+	assert_int_equal(u[0].len, 12 + 1514);
+	assert_int_equal(u[1].id, h[1]);
+	assert_int_equal(u[1].len, 12 + 1800);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), sizeof(f2));
+	assert_memory_equal(out, f2, sizeof(f2));
+	check_state(f, 2, 2);
+
+	/* legacy 10-byte header in its own descriptor */
+	fx_init(f, 8, 0, true, 0);
+	h[0] = rx_post(&f->g, l3, RTE_DIM(l3), false);
+	sim_publish(&f->g);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	assert_int_equal(enq(f, p, 1), 1);
+	rte_pktmbuf_free(p[0]);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(u[0].len, 10 + 1514);
+	pos = 0;
+	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 10, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+}
+
+static void
+test_rx_region_crossing(void **state)
+{
+	FX;
+	const uint32_t l1[] = { 1600 };
+	const uint64_t g1[] = { SIM_R1_GPA - 800 };
+	const uint64_t g2[] = { SIM_R2_GPA + SIM_R2_SIZE - 1600 };
+	static uint8_t f1[1500], out[1600];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t pos = 0;
+
+	fx_init(f, 8, F_V1, true, 0);
+	rx_post_at(&f->g, l1, g1, 1, false);
+	rx_post_at(&f->g, l1, g2, 1, false);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 47);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f1, sizeof(f1), 700);
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	assert_false(f->q->broken);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+}
+
+static void
+test_rx_too_big(void **state)
+{
+	FX;
+	static uint8_t f1[3000], f2[100], out[200];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t nu, i, pos, found = 0;
+
+	fx_init(f, 8, F_V1, true, 0);
+	rx_post1(&f->g, 12 + 1500);
+	rx_post1(&f->g, 12 + 1500);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 48);
+	fill_pattern(f2, sizeof(f2), 49);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 2048);
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	assert_int_equal(f->q->stats.drop_too_big, 1);
+	assert_int_equal(f->q->stats.packets, 1);
+	assert_int_equal(f->q->stats.bytes, 100);
+	assert_false(f->q->broken);
+	assert_int_equal(held(f), 0);
+	nu = sim_reap(&f->g, u, 8);
+	assert_true(nu >= 1);
+	for (i = 0; i < nu; i++) {
+		if (u[i].len == 0)
+			continue; /* a chain given back empty for the dropped packet */
+		pos = i;
+		assert_int_equal(u[i].len, 12 + 100);
+		assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, 1, out), sizeof(f2));
+		assert_memory_equal(out, f2, sizeof(f2));
+		found++;
+	}
+	assert_int_equal(found, 1);
+}
+
+static void
+test_rx_runt(void **state)
+{
+	FX;
+	uint8_t f2[60], out[64];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t pos = 0;
+
+	fx_init(f, 8, F_V1, true, 0);
+	rx_post1(&f->g, 2048);
+	rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	fill_pattern(f2, sizeof(f2), 50);
+	p[0] = mk_pkt(f2, 0, 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 2048);
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	assert_int_equal(f->q->stats.drop_runt, 1);
+	assert_int_equal(f->q->stats.packets, 1);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 12, 1, out), sizeof(f2));
+	assert_memory_equal(out, f2, sizeof(f2));
+}
+
+static void
+test_rx_no_buffers(void **state)
+{
+	FX;
+	uint8_t f1[60], out[64];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	uint16_t pos = 0;
+
+	fx_init(f, 8, F_V1 | F_MRG, true, 0);
+	fill_pattern(f1, sizeof(f1), 51);
+	p = mk_pkt(f1, sizeof(f1), 2048);
+	assert_int_equal(enq(f, &p, 1), 0);
+	assert_int_equal(f->q->stats.rx_no_buffers, 1);
+	assert_int_equal(enq(f, &p, 1), 0);
+	assert_int_equal(f->q->stats.rx_no_buffers, 2);
+	assert_int_equal(f->q->stats.packets, 0);
+	assert_int_equal(f->q->stats.drop_too_big, 0);
+	check_state(f, 0, 0);
+	assert_int_equal(efd_count(f), 0);
+	rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	assert_int_equal(enq(f, &p, 1), 1);
+	rte_pktmbuf_free(p);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+}
+
+static void
+test_rx_partial(void **state)
+{
+	FX;
+	uint8_t fr[5][100], out[128];
+	struct rte_mbuf *p[5];
+	struct sim_used u[8];
+	uint16_t i, pos = 0;
+
+	fx_init(f, 8, F_V1, true, 0);
+	for (i = 0; i < 3; i++)
+		rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	for (i = 0; i < 5; i++) {
+		fill_pattern(fr[i], 100, 52 + i);
+		p[i] = mk_pkt(fr[i], 100, 2048);
+	}
+	assert_int_equal(enq(f, p, 5), 3);
+	assert_int_equal(sim_reap(&f->g, u, 8), 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(rx_collect(&f->g, u, 3, &pos, 12, 1, out), 100);
+		assert_memory_equal(out, fr[i], 100);
+	}
+	check_state(f, 3, 3);
+	rx_post1(&f->g, 2048);
+	rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	assert_int_equal(enq(f, p + 3, 2), 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	pos = 0;
+	for (i = 3; i < 5; i++) {
+		assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), 100);
+		assert_memory_equal(out, fr[i], 100);
+	}
+	check_state(f, 5, 5);
+	assert_int_equal(f->q->stats.packets, 5);
+	free_pkts(p, 5);
+}
+
+/* ------------------------------------------------------------------------ */
+/* IN_ORDER                                                                  */
+
+static void
+test_in_order_tx(void **state)
+{
+	FX;
+	static const uint32_t l2[] = { 12, 50, 50, 100 };
+	uint8_t frame[200];
+	struct rte_mbuf *m[8];
+	struct sim_used u[8];
+	uint16_t round, i, total = 0;
+
+	fx_init(f, 8, F_V1 | F_IN_ORDER | F_INDIRECT, false, 0);
+	for (round = 0; round < 8; round++) {
+		uint16_t n = 1 + round % 3;
+
+		for (i = 0; i < n; i++) {
+			fill_pattern(frame, sizeof(frame), 60 + total + i);
+			if (i == 0)
+				tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+			else
+				tx_post(&f->g, 12, frame, sizeof(frame), l2, RTE_DIM(l2), i == 2);
+		}
+		sim_publish(&f->g);
+		assert_int_equal(deq(f, m, 8), n);
+		for (i = 0; i < n; i++) {
+			fill_pattern(frame, sizeof(frame), 60 + total + i);
+			check_mbuf(m[i], frame, sizeof(frame));
+		}
+		free_pkts(m, n);
+		assert_int_equal(sim_reap(&f->g, u, 8), n);
+		total += n;
+		check_state(f, total, total);
+	}
+}
+
+static void
+test_in_order_rx(void **state)
+{
+	FX;
+	static uint8_t fr[3][3000], out[3100];
+	static const uint32_t len[3] = { 60, 1518, 3000 };
+	static const uint16_t nb[3] = { 1, 2, 3 };
+	struct rte_mbuf *p[3];
+	struct sim_used u[16];
+	uint16_t round, i, nu, pos;
+
+	fx_init(f, 16, F_V1 | F_MRG | F_IN_ORDER, true, 0);
+	for (round = 0; round < 6; round++) {
+		while (sim_free_descs(&f->g) > 0)
+			rx_post1(&f->g, 1024);
+		sim_publish(&f->g);
+		for (i = 0; i < 3; i++) {
+			fill_pattern(fr[i], len[i], 70 + round * 3 + i);
+			p[i] = mk_pkt(fr[i], len[i], 2048);
+		}
+		assert_int_equal(enq(f, p, 3), 3);
+		free_pkts(p, 3);
+		nu = sim_reap(&f->g, u, 16);
+		assert_int_equal(nu, 6);
+		pos = 0;
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, nb[i], out), len[i]);
+			assert_memory_equal(out, fr[i], len[i]);
+		}
+	}
+	assert_int_equal(f->q->stats.packets, 18);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Notifications                                                             */
+
+static void
+tx_one(struct fx *f, uint16_t n)
+{
+	uint8_t frame[60];
+	struct rte_mbuf *m[16];
+	struct sim_used u[16];
+	uint16_t i;
+
+	fill_pattern(frame, sizeof(frame), 80);
+	for (i = 0; i < n; i++)
+		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 16), n);
+	free_pkts(m, n);
+	assert_int_equal(sim_reap(&f->g, u, 16), n);
+}
+
+static void
+test_notify_event_idx(void **state)
+{
+	FX;
+
+	fx_init(f, 16, F_V1 | F_EVIDX, false, 0);
+	*sim_used_event(&f->g) = 0;
+	tx_one(f, 1); /* used 0 -> 1 crosses event 0 */
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(f->q->stats.notifications, 1);
+	assert_int_equal(f->q->stats.notify_suppressed, 0);
+
+	*sim_used_event(&f->g) = 5;
+	tx_one(f, 1); /* 1 -> 2 */
+	assert_int_equal(efd_count(f), 0);
+	tx_one(f, 3); /* 2 -> 5: entry 5 not yet written */
+	assert_int_equal(efd_count(f), 0);
+	assert_int_equal(f->q->stats.notifications, 1);
+	assert_int_equal(f->q->stats.notify_suppressed, 2);
+	tx_one(f, 1); /* 5 -> 6 crosses */
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(f->q->stats.notifications, 2);
+
+	*sim_used_event(&f->g) = 7;
+	tx_one(f, 4); /* 6 -> 10 crosses 7 in the middle of a burst */
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(f->q->stats.notifications, 3);
+
+	*sim_used_event(&f->g) = 3; /* already passed */
+	tx_one(f, 1);
+	assert_int_equal(efd_count(f), 0);
+	assert_int_equal(f->q->stats.notifications, 3);
+	assert_int_equal(f->q->stats.notify_suppressed, 3);
+
+	/* NO_INTERRUPT is ignored with EVENT_IDX; the event index decides */
+	f->g.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	*sim_used_event(&f->g) = 11;
+	tx_one(f, 1); /* 11 -> 12 crosses 11 */
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(f->q->stats.notifications, 4);
+}
+
+static void
+test_notify_no_interrupt(void **state)
+{
+	FX;
+
+	fx_init(f, 16, F_V1, false, 0);
+	assert_true(f->g.used->flags & VRING_USED_F_NO_NOTIFY);
+	tx_one(f, 2);
+	assert_int_equal(efd_count(f), 1); /* one call per burst */
+	assert_int_equal(f->q->stats.notifications, 1);
+	f->g.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	tx_one(f, 1);
+	tx_one(f, 3);
+	assert_int_equal(efd_count(f), 0);
+	assert_int_equal(f->q->stats.notifications, 1);
+	assert_int_equal(f->q->stats.notify_suppressed, 2);
+	f->g.avail->flags = 0;
+	tx_one(f, 1);
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(f->q->stats.notifications, 2);
+}
+
+static void
+test_notify_rx(void **state)
+{
+	FX;
+	uint8_t frame[60];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+
+	fx_init(f, 8, F_V1 | F_MRG, true, 0);
+	assert_true(f->g.used->flags & VRING_USED_F_NO_NOTIFY);
+	fill_pattern(frame, sizeof(frame), 81);
+	rx_post1(&f->g, 2048);
+	rx_post1(&f->g, 2048);
+	rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	p[0] = mk_pkt(frame, sizeof(frame), 2048);
+	p[1] = mk_pkt(frame, sizeof(frame), 2048);
+	assert_int_equal(enq(f, p, 2), 2);
+	assert_int_equal(efd_count(f), 1);
+	f->g.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	assert_int_equal(enq(f, p, 1), 1);
+	assert_int_equal(efd_count(f), 0);
+	assert_int_equal(f->q->stats.notifications, 1);
+	assert_int_equal(f->q->stats.notify_suppressed, 1);
+	free_pkts(p, 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 3);
+}
+
+static void
+test_notify_no_callfd(void **state)
+{
+	FX;
+
+	fx_init(f, 16, F_V1, false, 0);
+	f->conf.callfd = -1;
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	tx_one(f, 1);
+	tx_one(f, 2);
+	assert_int_equal(efd_count(f), 0);
+	assert_int_equal(f->q->stats.notifications, 0);
+	assert_int_equal(f->q->stats.notify_suppressed, 2);
+}
+
+/*
+ * With EVENT_IDX the guest kicks when avail->idx crosses avail_event. vhacc
+ * polls, so the engine must not keep asking for a kick on every buffer.
+ */
+static void
+test_event_idx_avail_event(void **state)
+{
+	FX;
+	unsigned int i, kicks = 0;
+
+	fx_init(f, 16, F_V1 | F_EVIDX, false, 0);
+	for (i = 0; i < 64; i++) {
+		uint16_t old = f->g.avail_idx;
+
+		*sim_used_event(&f->g) = f->g.used_seen;
+		tx_one(f, 1);
+		if (vring_need_event(*sim_avail_event(&f->g), (uint16_t)(old + 1), old))
+			kicks++;
+	}
+	assert_true(kicks <= 2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dirty logging                                                             */
+
+static bool
+in_guest_mem(const struct sim_guest *g, uint64_t gpa, uint64_t len)
+{
+	int r = sim_region_of(g, gpa);
+
+	return r >= 0 && gpa - g->mem.regions[r].gpa + len <= g->mem.regions[r].size;
+}
+
+/* Every used entry from slot idx (n of them) and used->idx must be logged. */
+static void
+check_used_logged(struct fx *f, uint16_t from, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t off = offsetof(struct vring_used, ring) +
+			sizeof(struct vring_used_elem) * ((uint16_t)(from + i) & f->g.mask);
+
+		if (!log_covered(log_u, log_nu, TEST_VID, f->conf.vring_idx, off, 8))
+			fail_msg("used ring slot %u not logged", (uint16_t)(from + i) & f->g.mask);
+	}
+	assert_true(log_covered(log_u, log_nu, TEST_VID, f->conf.vring_idx,
+		offsetof(struct vring_used, idx), 2));
+	for (i = 0; i < RTE_MIN(log_nu, LOG_MAX); i++)
+		assert_true(log_u[i].addr + log_u[i].len <= 4 + 8u * f->g.size + 2);
+}
+
+static void
+check_rx_logged(struct fx *f, const struct sim_used *u, uint16_t nu)
+{
+	uint16_t i, s;
+
+	for (i = 0; i < nu; i++) {
+		const struct sim_chain *c = &f->g.chain[u[i].id];
+		uint32_t left = u[i].len;
+
+		for (s = 0; s < c->nseg && left > 0; s++) {
+			uint32_t l = RTE_MIN(left, c->seg[s].len);
+
+			if (!log_covered(log_w, log_nw, TEST_VID, -1, c->seg[s].gpa, l))
+				fail_msg("RX write gpa 0x%" PRIx64 " len %u not logged",
+					c->seg[s].gpa, l);
+			left -= l;
+		}
+	}
+	/* logged by guest physical address */
+	for (i = 0; i < RTE_MIN(log_nw, LOG_MAX); i++)
+		assert_true(in_guest_mem(&f->g, log_w[i].addr, log_w[i].len));
+}
+
+static void
+test_log_rx(void **state)
+{
+	FX;
+	static const uint32_t l2[] = { 12, 700, 900 };
+	const uint32_t l3[] = { 1600 };
+	const uint64_t g3[] = { SIM_R1_GPA - 800 };
+	static uint8_t f1[1518], f2[64], f3[1500];
+	struct rte_mbuf *p[3];
+	struct sim_used u[16];
+	uint16_t i, nu;
+
+	/* mergeable */
+	fx_init(f, 16, F_V1 | F_MRG | F_LOG, true, 0);
+	for (i = 0; i < 4; i++)
+		rx_post1(&f->g, 1024);
+	rx_post_at(&f->g, l3, g3, 1, false); /* crosses regions 0/1 */
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 90);
+	fill_pattern(f2, sizeof(f2), 91);
+	fill_pattern(f3, sizeof(f3), 92);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 2048);
+	p[2] = mk_pkt(f3, sizeof(f3), 2048);
+	assert_int_equal(enq(f, p, 2), 2);
+	nu = sim_reap(&f->g, u, 16);
+	assert_int_equal(nu, 3);
+	check_rx_logged(f, u, nu);
+	check_used_logged(f, 0, 3);
+	log_reset();
+	assert_int_equal(enq(f, p + 2, 1), 1); /* last 1 KB buffer + the crossing one */
+	nu = sim_reap(&f->g, u, 16);
+	check_rx_logged(f, u, nu);
+	check_used_logged(f, 3, nu);
+	free_pkts(p, 3);
+
+	/* non-mergeable chain */
+	fx_init(f, 8, F_V1 | F_LOG, true, 0);
+	rx_post(&f->g, l2, RTE_DIM(l2), false);
+	sim_publish(&f->g);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	assert_int_equal(enq(f, p, 1), 1);
+	rte_pktmbuf_free(p[0]);
+	nu = sim_reap(&f->g, u, 16);
+	assert_int_equal(nu, 1);
+	check_rx_logged(f, u, nu);
+	check_used_logged(f, 0, 1);
+}
+
+static void
+test_log_tx(void **state)
+{
+	FX;
+
+	fx_init(f, 8, F_V1 | F_LOG, false, 0);
+	tx_one(f, 3);
+	check_used_logged(f, 0, 3);
+	log_reset();
+	tx_one(f, 2);
+	check_used_logged(f, 3, 2);
+}
+
+static void
+test_log_off(void **state)
+{
+	FX;
+	uint8_t frame[60];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+
+	fx_init(f, 8, F_V1 | F_MRG | F_EVIDX, true, 0);
+	rx_post1(&f->g, 1024);
+	rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	fill_pattern(frame, sizeof(frame), 93);
+	p = mk_pkt(frame, sizeof(frame), 2048);
+	assert_int_equal(enq(f, &p, 1), 1);
+	rte_pktmbuf_free(p);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(log_nw, 0);
+	assert_int_equal(log_nu, 0);
+	fx_init(f, 8, F_V1, false, 0);
+	tx_one(f, 2);
+	assert_int_equal(log_nw, 0);
+	assert_int_equal(log_nu, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 16-bit index wrap-around                                                  */
+
+static void
+test_wrap_tx(void **state)
+{
+	FX;
+	static const uint32_t l2[] = { 12, 20, 28 };
+	uint8_t frame[48];
+	struct rte_mbuf *m[8];
+	struct sim_used u[8];
+	uint16_t round, i, idx = 65530;
+
+	fx_init(f, 8, F_V1 | F_LOG | F_EVIDX, false, 65530);
+	for (round = 0; round < 6; round++) {
+		log_reset();
+		*sim_used_event(&f->g) = idx;
+		for (i = 0; i < 3; i++) {
+			fill_pattern(frame, sizeof(frame), 100 + round * 3 + i);
+			tx_post(&f->g, 12, frame, sizeof(frame), (i & 1) ? l2 : NULL,
+				(i & 1) ? RTE_DIM(l2) : 0, false);
+		}
+		sim_publish(&f->g);
+		assert_int_equal(deq(f, m, 8), 3);
+		for (i = 0; i < 3; i++) {
+			fill_pattern(frame, sizeof(frame), 100 + round * 3 + i);
+			check_mbuf(m[i], frame, sizeof(frame));
+		}
+		free_pkts(m, 3);
+		assert_int_equal(sim_reap(&f->g, u, 8), 3);
+		check_used_logged(f, idx, 3);
+		idx += 3;
+		check_state(f, idx, idx);
+		assert_int_equal(efd_count(f), 1);
+	}
+	assert_int_equal(idx, (uint16_t)(65530 + 18));
+	assert_int_equal(f->q->stats.packets, 18);
+}
+
+static void
+test_wrap_rx(void **state)
+{
+	FX;
+	static uint8_t fr[2][1518], out[1600];
+	static const uint32_t len[2] = { 1518, 200 };
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t round, i, pos, nu, idx = 65530;
+
+	fx_init(f, 8, F_V1 | F_MRG | F_LOG, true, 65530);
+	for (round = 0; round < 8; round++) {
+		log_reset();
+		for (i = 0; i < 3; i++)
+			rx_post1(&f->g, 1024);
+		sim_publish(&f->g);
+		for (i = 0; i < 2; i++) {
+			fill_pattern(fr[i], len[i], 120 + round * 2 + i);
+			p[i] = mk_pkt(fr[i], len[i], 2048);
+		}
+		assert_int_equal(enq(f, p, 2), 2);
+		free_pkts(p, 2);
+		nu = sim_reap(&f->g, u, 8);
+		assert_int_equal(nu, 3);
+		check_rx_logged(f, u, nu);
+		check_used_logged(f, idx, 3);
+		pos = 0;
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, i ? 1 : 2, out), len[i]);
+			assert_memory_equal(out, fr[i], len[i]);
+		}
+		idx += 3;
+		check_state(f, idx, idx);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Hostile rings                                                             */
+
+#define HSIZE 8
+
+static void
+raw_desc(struct sim_guest *g, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
+	uint16_t next)
+{
+	g->desc[i].addr = addr;
+	g->desc[i].len = len;
+	g->desc[i].flags = flags;
+	g->desc[i].next = next;
+	if (!(flags & VRING_DESC_F_INDIRECT))
+		sim_unpoison(g, addr, len);
+}
+
+static void
+raw_push(struct sim_guest *g, uint16_t head)
+{
+	g->avail->ring[g->avail_idx & g->mask] = head;
+	g->avail_idx++;
+	sim_publish(g);
+}
+
+/* A table of n descriptors in guest memory. */
+static struct vring_desc *
+raw_table(struct sim_guest *g, uint16_t n, uint64_t *gpa)
+{
+	*gpa = sim_alloc(g, 16u * n);
+	return sim_hva(g, *gpa, 16u * n);
+}
+
+static void
+tdesc(struct sim_guest *g, struct vring_desc *t, uint16_t i, uint64_t addr, uint32_t len,
+	uint16_t flags, uint16_t next)
+{
+	t[i].addr = addr;
+	t[i].len = len;
+	t[i].flags = flags;
+	t[i].next = next;
+	if (!(flags & VRING_DESC_F_INDIRECT))
+		sim_unpoison(g, addr, len);
+}
+
+struct hostile {
+	const char *what;
+	bool is_rx;
+	uint64_t features;
+	void (*build)(struct sim_guest *g);
+	enum vhacc_virtq_broken_reason want;
+	enum vhacc_virtq_broken_reason alt; /* also accepted, NONE: none */
+};
+
+static void
+burst_some(struct fx *f, uint16_t expect)
+{
+	uint8_t frame[60];
+	struct rte_mbuf *m[8];
+	uint16_t n;
+
+	if (f->conf.is_rx) {
+		fill_pattern(frame, sizeof(frame), 99);
+		m[0] = mk_pkt(frame, sizeof(frame), 2048);
+		n = enq(f, m, 1);
+		rte_pktmbuf_free(m[0]);
+	} else {
+		n = deq(f, m, 8);
+		free_pkts(m, n);
+	}
+	assert_int_equal(n, expect);
+}
+
+static void
+run_hostile(void **state)
+{
+	FX;
+	const struct hostile *h = f->arg;
+	struct vhacc_virtq_state st0, st1;
+	struct sim_used u[HSIZE];
+	uint16_t used0;
+
+	fx_init(f, HSIZE, h->features, h->is_rx, 0);
+	h->build(&f->g);
+	used0 = f->g.used->idx;
+	vhacc_virtq_get_state(f->q, &st0);
+
+	burst_some(f, 0);
+	assert_true(f->q->broken);
+	if (f->q->broken_reason != h->want &&
+			(h->alt == VHACC_BROKEN_NONE || f->q->broken_reason != h->alt))
+		fail_msg("%s: broken_reason %d (%s), want %d (%s)", h->what, f->q->broken_reason,
+			vhacc_virtq_broken_reason_str(f->q->broken_reason), h->want,
+			vhacc_virtq_broken_reason_str(h->want));
+	if (h->alt != VHACC_BROKEN_NONE)
+		print_message("    %s -> %s\n", h->what,
+			vhacc_virtq_broken_reason_str(f->q->broken_reason));
+	assert_int_equal(f->q->stats.broken, 1);
+	assert_int_equal(f->g.used->idx, used0);
+	assert_int_equal(f->q->stats.packets, 0);
+
+	/* later bursts do nothing, not even with a valid chain behind */
+	vhacc_virtq_get_state(f->q, &st0);
+	if (f->conf.is_rx) {
+		raw_desc(&f->g, HSIZE - 1, sim_alloc(&f->g, 2048), 2048, VRING_DESC_F_WRITE, 0);
+	} else {
+		uint64_t b = sim_alloc(&f->g, 100);
+
+		memset(sim_hva(&f->g, b, 100), 0, 100);
+		raw_desc(&f->g, HSIZE - 1, b, 100, 0, 0);
+	}
+	raw_push(&f->g, HSIZE - 1);
+	burst_some(f, 0);
+	burst_some(f, 0);
+	assert_true(f->q->broken);
+	assert_int_equal(f->q->stats.broken, 1);
+	assert_int_equal(f->g.used->idx, used0);
+	vhacc_virtq_get_state(f->q, &st1);
+	assert_int_equal(st0.last_avail_idx, st1.last_avail_idx);
+	assert_int_equal(st0.last_used_idx, st1.last_used_idx);
+
+	/* set up again on a clean ring: works */
+	sim_reset_rings(&f->g, 0);
+	f->conf.last_avail_idx = 0;
+	f->conf.last_used_idx = 0;
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	assert_false(f->q->broken);
+	assert_int_equal(f->q->broken_reason, VHACC_BROKEN_NONE);
+	assert_int_equal(f->q->stats.broken, 1);
+	if (f->conf.is_rx) {
+		rx_post1(&f->g, 2048);
+	} else {
+		uint8_t frame[60];
+
+		fill_pattern(frame, sizeof(frame), 98);
+		tx_post(&f->g, hdr_len_of(h->features), frame, sizeof(frame), NULL, 0, false);
+	}
+	sim_publish(&f->g);
+	burst_some(f, 1);
+	assert_int_equal(sim_reap(&f->g, u, HSIZE), 1);
+	assert_false(f->q->broken);
+}
+
+static void
+b_loop2(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 1);
+	raw_desc(g, 1, sim_alloc(g, 100), 100, VRING_DESC_F_NEXT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_self_loop(struct sim_guest *g)
+{
+	raw_desc(g, 3, sim_alloc(g, 100), 100, VRING_DESC_F_NEXT, 3);
+	raw_push(g, 3);
+}
+
+static void
+b_head_oob(struct sim_guest *g)
+{
+	raw_push(g, HSIZE);
+}
+
+static void
+b_head_ffff(struct sim_guest *g)
+{
+	raw_push(g, 0xffff);
+}
+
+static void
+b_next_oob(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, HSIZE);
+	raw_push(g, 0);
+}
+
+static void
+b_addr_outside(struct sim_guest *g)
+{
+	raw_desc(g, 0, 0x1000, 100, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_addr_between(struct sim_guest *g)
+{
+	raw_desc(g, 0, SIM_R2_GPA - 0x10000, 100, 0, 0); /* gap between regions 1 and 2 */
+	raw_push(g, 0);
+}
+
+static void
+b_addr_partly_outside(struct sim_guest *g)
+{
+	raw_desc(g, 0, SIM_R1_GPA + SIM_R1_SIZE - 100, 200, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_addr_partly_outside_r2(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 1);
+	raw_desc(g, 1, SIM_R2_GPA + SIM_R2_SIZE - 50, 51, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_zero_len(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 1);
+	raw_desc(g, 1, sim_alloc(g, 64), 0, VRING_DESC_F_NEXT, 2);
+	raw_desc(g, 2, sim_alloc(g, 100), 100, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_overflow(struct sim_guest *g)
+{
+	raw_desc(g, 0, UINT64_MAX - 0x7ff, 0x1000, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_ind_nested(struct sim_guest *g)
+{
+	uint64_t t1g, t2g;
+	struct vring_desc *t1 = raw_table(g, 2, &t1g);
+	struct vring_desc *t2 = raw_table(g, 1, &t2g);
+
+	tdesc(g, t2, 0, sim_alloc(g, 100), 100, 0, 0);
+	tdesc(g, t1, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 1);
+	tdesc(g, t1, 1, t2g, 16, VRING_DESC_F_INDIRECT, 0);
+	raw_desc(g, 0, t1g, 32, VRING_DESC_F_INDIRECT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_ind_next(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_desc *t = raw_table(g, 1, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 112), 112, 0, 0);
+	raw_desc(g, 0, tg, 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
+	raw_desc(g, 1, sim_alloc(g, 100), 100, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_ind_len_odd(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_desc *t = raw_table(g, 2, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 1);
+	tdesc(g, t, 1, sim_alloc(g, 100), 100, 0, 0);
+	raw_desc(g, 0, tg, 24, VRING_DESC_F_INDIRECT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_ind_len_zero(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_desc *t = raw_table(g, 1, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 112), 112, 0, 0);
+	raw_desc(g, 0, tg, 0, VRING_DESC_F_INDIRECT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_ind_outside(struct sim_guest *g)
+{
+	raw_desc(g, 0, SIM_R2_GPA + SIM_R2_SIZE + 0x1000, 32, VRING_DESC_F_INDIRECT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_ind_partly_outside(struct sim_guest *g)
+{
+	uint64_t tg = SIM_R2_GPA + SIM_R2_SIZE - 16;
+	struct vring_desc *t = sim_hva(g, tg, 16);
+
+	sim_unpoison(g, tg, 16);
+	tdesc(g, t, 0, sim_alloc(g, 112), 112, 0, 0);
+	raw_desc(g, 0, tg, 32, VRING_DESC_F_INDIRECT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_ind_too_many(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_desc *t = raw_table(g, HSIZE + 1, &tg);
+	uint16_t i;
+
+	tdesc(g, t, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 1);
+	for (i = 1; i <= HSIZE; i++)
+		tdesc(g, t, i, sim_alloc(g, 10), 10, i < HSIZE ? VRING_DESC_F_NEXT : 0, i + 1);
+	raw_desc(g, 0, tg, 16u * (HSIZE + 1), VRING_DESC_F_INDIRECT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_ind_loop(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_desc *t = raw_table(g, 2, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 1);
+	tdesc(g, t, 1, sim_alloc(g, 100), 100, VRING_DESC_F_NEXT, 0);
+	raw_desc(g, 0, tg, 32, VRING_DESC_F_INDIRECT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_ind_next_oob(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_desc *t = raw_table(g, 2, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 2);
+	tdesc(g, t, 1, sim_alloc(g, 100), 100, 0, 0);
+	raw_desc(g, 0, tg, 32, VRING_DESC_F_INDIRECT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_tx_write_desc(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 1);
+	raw_desc(g, 1, sim_alloc(g, 100), 100, VRING_DESC_F_WRITE, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_tx_write_desc_ind(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_desc *t = raw_table(g, 2, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 12), 12, VRING_DESC_F_NEXT, 1);
+	tdesc(g, t, 1, sim_alloc(g, 100), 100, VRING_DESC_F_WRITE, 0);
+	raw_desc(g, 0, tg, 32, VRING_DESC_F_INDIRECT, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_tx_hdr_only(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 12), 12, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_tx_hdr_only_split(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 6), 6, VRING_DESC_F_NEXT, 1);
+	raw_desc(g, 1, sim_alloc(g, 6), 6, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_tx_shorter_than_hdr(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 5), 5, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_avail_idx(struct sim_guest *g)
+{
+	g->avail_idx += HSIZE + 1;
+	sim_publish(g);
+}
+
+static void
+b_avail_idx_back(struct sim_guest *g)
+{
+	g->avail_idx -= 1;
+	sim_publish(g);
+}
+
+static void
+b_rx_read_desc(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 12), 12, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	raw_desc(g, 1, sim_alloc(g, 2048), 2048, 0, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_rx_partly_outside(struct sim_guest *g)
+{
+	raw_desc(g, 0, SIM_R1_GPA + SIM_R1_SIZE - 30, 2048, VRING_DESC_F_WRITE, 0);
+	raw_push(g, 0);
+}
+
+static void
+b_rx_loop(struct sim_guest *g)
+{
+	raw_desc(g, 2, sim_alloc(g, 40), 40, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
+	raw_push(g, 2);
+}
+
+static void
+b_rx_zero_len(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 2048), 0, VRING_DESC_F_WRITE, 0);
+	raw_push(g, 0);
+}
+
+/* MRG_RXBUF: the packet needs two buffers, the second is outside memory */
+static void
+b_rx_mrg_second_bad(struct sim_guest *g)
+{
+	raw_desc(g, 0, sim_alloc(g, 40), 40, VRING_DESC_F_WRITE, 0);
+	raw_push(g, 0);
+	raw_desc(g, 1, 0x2000, 1024, VRING_DESC_F_WRITE, 0);
+	raw_push(g, 1);
+}
+
+#define TXF (F_V1 | F_INDIRECT)
+#define RXF (F_V1 | F_MRG | F_INDIRECT)
+
+#define HOSTILE(name, rx, feat, want_, alt_)                                                      \
+	static const struct hostile hc_##name = { #name, rx, feat, b_##name, VHACC_BROKEN_##want_, \
+		VHACC_BROKEN_##alt_ };                                                             \
+	static void test_hostile_##name(void **state)                                              \
+	{                                                                                          \
+		run_hostile(state);                                                                \
+	}
+
+HOSTILE(loop2, false, TXF, CHAIN_LOOP, NONE)
+HOSTILE(self_loop, false, TXF, CHAIN_LOOP, NONE)
+HOSTILE(head_oob, false, TXF, DESC_INDEX, NONE)
+HOSTILE(head_ffff, false, TXF, DESC_INDEX, NONE)
+HOSTILE(next_oob, false, TXF, DESC_INDEX, NONE)
+HOSTILE(addr_outside, false, TXF, BAD_ADDR, NONE)
+HOSTILE(addr_between, false, TXF, BAD_ADDR, NONE)
+HOSTILE(addr_partly_outside, false, TXF, BAD_ADDR, NONE)
+HOSTILE(addr_partly_outside_r2, false, TXF, BAD_ADDR, NONE)
+HOSTILE(zero_len, false, TXF, BAD_LEN, NONE)
+HOSTILE(overflow, false, TXF, BAD_LEN, BAD_ADDR)
+HOSTILE(ind_nested, false, TXF, INDIRECT, NONE)
+HOSTILE(ind_next, false, TXF, INDIRECT, NONE)
+HOSTILE(ind_len_odd, false, TXF, INDIRECT, NONE)
+HOSTILE(ind_len_zero, false, TXF, INDIRECT, BAD_LEN)
+HOSTILE(ind_outside, false, TXF, BAD_ADDR, INDIRECT)
+HOSTILE(ind_partly_outside, false, TXF, BAD_ADDR, INDIRECT)
+HOSTILE(ind_too_many, false, TXF, INDIRECT, CHAIN_LOOP)
+HOSTILE(ind_loop, false, TXF, CHAIN_LOOP, NONE)
+HOSTILE(ind_next_oob, false, TXF, DESC_INDEX, NONE)
+HOSTILE(tx_write_desc, false, TXF, DESC_DIR, NONE)
+HOSTILE(tx_write_desc_ind, false, TXF, DESC_DIR, NONE)
+HOSTILE(tx_hdr_only, false, TXF, SHORT_CHAIN, NONE)
+HOSTILE(tx_hdr_only_split, false, TXF, SHORT_CHAIN, NONE)
+HOSTILE(tx_shorter_than_hdr, false, TXF, SHORT_CHAIN, NONE)
+HOSTILE(avail_idx, false, TXF, AVAIL_IDX, NONE)
+HOSTILE(avail_idx_back, false, TXF, AVAIL_IDX, NONE)
+HOSTILE(rx_read_desc, true, RXF, DESC_DIR, NONE)
+HOSTILE(rx_partly_outside, true, RXF, BAD_ADDR, NONE)
+HOSTILE(rx_loop, true, RXF, CHAIN_LOOP, NONE)
+HOSTILE(rx_zero_len, true, RXF, BAD_LEN, NONE)
+HOSTILE(rx_mrg_second_bad, true, RXF, BAD_ADDR, NONE)
+
+/* RX non-mergeable: a hostile ring behind on an RX queue too */
+static void
+b_rx_avail_idx(struct sim_guest *g)
+{
+	g->avail_idx += HSIZE + 5;
+	sim_publish(g);
+}
+HOSTILE(rx_avail_idx, true, F_V1, AVAIL_IDX, NONE)
+
+/* ------------------------------------------------------------------------ */
+/* Misc                                                                      */
+
+static void
+test_broken_reason_str(void **state)
+{
+	const char *s[VHACC_BROKEN_REASON_MAX];
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < VHACC_BROKEN_REASON_MAX; i++) {
+		s[i] = vhacc_virtq_broken_reason_str((enum vhacc_virtq_broken_reason)i);
+		assert_non_null(s[i]);
+		assert_true(s[i][0] != '\0');
+		for (j = 0; j < i; j++)
+			if (strcmp(s[i], s[j]) == 0)
+				fail_msg("reasons %d and %d are both \"%s\"", i, j, s[i]);
+	}
+	assert_string_equal(s[VHACC_BROKEN_AVAIL_IDX], "avail_idx");
+	assert_string_equal(s[VHACC_BROKEN_DESC_INDEX], "desc_index");
+}
+
+static void
+test_translate(void **state)
+{
+	struct vhacc_guest_mem mem = { 0 };
+	static uint8_t a[4096], b[4096], c[4096];
+	uint64_t len;
+
+	(void)state;
+	mem.nregions = 3;
+	mem.regions[0] = (struct vhacc_guest_region){ 0x10000, sizeof(a), (uintptr_t)a };
+	mem.regions[1] = (struct vhacc_guest_region){ 0x11000, sizeof(b), (uintptr_t)b };
+	mem.regions[2] = (struct vhacc_guest_region){ 0x80000000, sizeof(c), (uintptr_t)c };
+
+	len = 100;
+	assert_ptr_equal(vhacc_guest_mem_translate(&mem, 0x10010, &len), a + 0x10);
+	assert_int_equal(len, 100);
+	len = 4096;
+	assert_ptr_equal(vhacc_guest_mem_translate(&mem, 0x10000, &len), a);
+	assert_int_equal(len, 4096);
+	len = 1;
+	assert_ptr_equal(vhacc_guest_mem_translate(&mem, 0x10fff, &len), a + 4095);
+	assert_int_equal(len, 1);
+	/* spans regions 0 and 1: shorter */
+	len = 200;
+	assert_ptr_equal(vhacc_guest_mem_translate(&mem, 0x10fa0, &len), a + 0xfa0);
+	assert_int_equal(len, 0x60);
+	len = 100;
+	assert_ptr_equal(vhacc_guest_mem_translate(&mem, 0x11000, &len), b);
+	assert_int_equal(len, 100);
+	len = 10;
+	assert_ptr_equal(vhacc_guest_mem_translate(&mem, 0x80000ffa, &len), c + 0xffa);
+	assert_int_equal(len, 6);
+	/* outside */
+	len = 10;
+	assert_null(vhacc_guest_mem_translate(&mem, 0x12000, &len));
+	len = 10;
+	assert_null(vhacc_guest_mem_translate(&mem, 0xffff, &len));
+	len = 10;
+	assert_null(vhacc_guest_mem_translate(&mem, 0x80001000, &len));
+	len = 10;
+	assert_null(vhacc_guest_mem_translate(&mem, UINT64_MAX - 4, &len));
+	/* len 0 */
+	len = 0;
+	assert_null(vhacc_guest_mem_translate(&mem, 0x10010, &len));
+	/* gpa + len overflowing 64 bits: clipped to the region */
+	len = UINT64_MAX;
+	assert_ptr_equal(vhacc_guest_mem_translate(&mem, 0x80000010, &len), c + 0x10);
+	assert_int_equal(len, 4096 - 0x10);
+	/* empty table */
+	mem.nregions = 0;
+	len = 10;
+	assert_null(vhacc_guest_mem_translate(&mem, 0x10010, &len));
+}
+
+static void
+test_setup_einval(void **state)
+{
+	FX;
+	struct vhacc_virtq_conf c;
+	static const uint16_t bad_sizes[] = { 0, 3, 6, 12, 100, 32767, 65535 };
+	unsigned int i;
+
+	fx_init(f, 16, F_V1, false, 0);
+	for (i = 0; i < RTE_DIM(bad_sizes); i++) {
+		c = f->conf;
+		c.size = bad_sizes[i];
+		assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	}
+	c = f->conf;
+	c.desc = NULL;
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	c = f->conf;
+	c.avail = NULL;
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	c = f->conf;
+	c.used = NULL;
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	c = f->conf;
+	c.size = 1;
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), 0);
+	c.size = 16;
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), 0);
+	tx_one(f, 2);
+}
+
+/* setup keeps stats, resets position to the conf and clears held chains */
+static void
+test_setup_resume(void **state)
+{
+	FX;
+	struct vhacc_virtq_state st;
+
+	fx_init(f, 16, F_V1, false, 100);
+	tx_one(f, 3);
+	vhacc_virtq_get_state(f->q, &st);
+	assert_int_equal(st.last_avail_idx, 103);
+	assert_int_equal(st.last_used_idx, 103);
+	f->conf.last_avail_idx = st.last_avail_idx;
+	f->conf.last_used_idx = st.last_used_idx;
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	assert_int_equal(f->q->stats.packets, 3);
+	tx_one(f, 2);
+	check_state(f, 105, 105);
+	assert_int_equal(f->q->stats.packets, 5);
+}
+
+/* Not an assertion: what the engine does with a mergeable packet that cannot fit the ring. */
+static void
+test_probe_mrg_never_fits(void **state)
+{
+	FX;
+	static uint8_t f1[9000];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	uint16_t i, n;
+
+	fx_init(f, 8, F_V1 | F_MRG, true, 0);
+	for (i = 0; i < 8; i++)
+		rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 130);
+	p = mk_pkt(f1, sizeof(f1), 2048);
+	n = enq(f, &p, 1);
+	rte_pktmbuf_free(p);
+	print_message("    probe: 9000 B packet, 8 x 1 KB buffers in a full ring: returned %u, "
+		"drop_too_big %" PRIu64 ", rx_no_buffers %" PRIu64 ", broken %d\n", n,
+		f->q->stats.drop_too_big, f->q->stats.rx_no_buffers, f->q->broken);
+	sim_reap(&f->g, u, 8);
+	assert_int_equal(held(f), 0);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int
+group_setup(void **state)
+{
+	char *argv[] = { (char *)"test", (char *)"--no-huge", (char *)"-m", (char *)"64",
+		(char *)"--no-pci", (char *)"--in-memory", (char *)"--file-prefix",
+		(char *)"vhacc-ut-virtq", (char *)"--log-level", (char *)"error" };
+
+	(void)state;
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+		return -1;
+	pool = rte_pktmbuf_pool_create("ut_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+		SOCKET_ID_ANY);
+	return pool == NULL ? -1 : 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return 0;
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+#define H(name) cmocka_unit_test_prestate_setup_teardown(test_hostile_##name, fx_setup, \
+	fx_teardown, (void *)(uintptr_t)&hc_##name)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_tx_single_desc),
+		T(test_tx_multi_desc),
+		T(test_tx_chain_len_eq_size),
+		T(test_tx_indirect),
+		T(test_tx_large_frame),
+		T(test_tx_region_crossing),
+		T(test_tx_hdr_len),
+		T(test_tx_state_and_ids),
+		T(test_tx_burst_limit),
+		T(test_tx_pool_exhaustion),
+		T(test_rx_single_buffer),
+		T(test_rx_mergeable),
+		T(test_rx_mergeable_waits),
+		T(test_rx_nonmergeable_chain),
+		T(test_rx_region_crossing),
+		T(test_rx_too_big),
+		T(test_rx_runt),
+		T(test_rx_no_buffers),
+		T(test_rx_partial),
+		T(test_in_order_tx),
+		T(test_in_order_rx),
+		T(test_notify_event_idx),
+		T(test_notify_no_interrupt),
+		T(test_notify_rx),
+		T(test_notify_no_callfd),
+		T(test_event_idx_avail_event),
+		T(test_log_rx),
+		T(test_log_tx),
+		T(test_log_off),
+		T(test_wrap_tx),
+		T(test_wrap_rx),
+		H(loop2),
+		H(self_loop),
+		H(head_oob),
+		H(head_ffff),
+		H(next_oob),
+		H(addr_outside),
+		H(addr_between),
+		H(addr_partly_outside),
+		H(addr_partly_outside_r2),
+		H(zero_len),
+		H(overflow),
+		H(ind_nested),
+		H(ind_next),
+		H(ind_len_odd),
+		H(ind_len_zero),
+		H(ind_outside),
+		H(ind_partly_outside),
+		H(ind_too_many),
+		H(ind_loop),
+		H(ind_next_oob),
+		H(tx_write_desc),
+		H(tx_write_desc_ind),
+		H(tx_hdr_only),
+		H(tx_hdr_only_split),
+		H(tx_shorter_than_hdr),
+		H(avail_idx),
+		H(avail_idx_back),
+		H(rx_read_desc),
+		H(rx_partly_outside),
+		H(rx_loop),
+		H(rx_zero_len),
+		H(rx_mrg_second_bad),
+		H(rx_avail_idx),
+		T(test_broken_reason_str),
+		T(test_translate),
+		T(test_setup_einval),
+		T(test_setup_resume),
+		T(test_probe_mrg_never_fits),
+	};
+
+	return cmocka_run_group_tests_name("virtq_split", tests, group_setup, group_teardown);
+}
