@@ -88,7 +88,7 @@ static int
 add_ctl(void *arg)
 {
 	struct port_req *r = arg;
-	char err[VHACC_ERR_MAX], *params, *name, *kv, *save = NULL;
+	char err[VHACC_ERR_MAX], set[VHACC_DEVARGS_MAX + 64], *params, *name, *kv, *save = NULL;
 	struct vhacc_config *tmp;
 	uint16_t i, idx;
 	int ret;
@@ -121,11 +121,9 @@ add_ctl(void *arg)
 			strcmp(tmp->ports[i].xconnect_peer, name) != 0)
 			tmp->ports[i].attach = VHACC_ATTACH_LOOPBACK;
 
-	snprintf(err, sizeof(err), "port.%s.attach=loopback", name);
-	ret = vhacc_config_set(tmp, err, err, sizeof(err));
+	snprintf(set, sizeof(set), "port.%s.attach=loopback", name);
+	ret = vhacc_config_set(tmp, set, err, sizeof(err));
 	while (ret == 0 && (kv = strtok_r(NULL, ",", &save)) != NULL) {
-		char set[VHACC_DEVARGS_MAX + 64];
-
 		snprintf(set, sizeof(set), "port.%s.%s", name, kv);
 		ret = vhacc_config_set(tmp, set, err, sizeof(err));
 	}

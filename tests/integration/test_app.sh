@@ -8,35 +8,13 @@ cd "$(dirname "$0")/../.."
 VHACC=${VHACC:-build/app/vhacc/vhacc}
 tmp=$(mktemp -d /tmp/vhacc-app.XXXXXX)
 pid=
-pass=0 fail=0
+source tests/integration/lib.sh
 
 cleanup() {
 	[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-ok() { echo "PASS: $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL: $1"; fail=$((fail + 1)); }
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else ko "$name"; fi
-}
-
-# wait_for <seconds> <command...>: poll a condition with a deadline.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS >= end)) && return 1
-		sleep 0.1
-	done
-}
-
-tel() { # prefix, command -> JSON on stdout
-	echo "$2" | timeout 10 dpdk-telemetry.py -f "$1" 2>/dev/null | tail -n 1
-}
 
 # -- help and usage errors --------------------------------------------------
 out=$("$VHACC" --help 2>&1)
