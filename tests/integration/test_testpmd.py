@@ -182,7 +182,15 @@ def run_case(case, args, run_dir):
             time.sleep(0.05)
         elapsed = time.monotonic() - t0
 
-        if reasons:
+        if not reasons:
+            if case.topo == "xconnect":
+                expect = {"vm1": (flow0, flow1), "vm2": (flow1, flow0)}
+            elif case.topo == "memif":
+                expect = {"vm1": (flow0, flow1)}
+            else:
+                expect = {"vm1": (flow0, flow0)}
+            reasons += ["%s: %s" % (backend.name, p) for p in backend.check(expect)]
+        else:
             for ep in eps:
                 try:
                     st = ep.tp.port_stats()

@@ -11,6 +11,7 @@ the case's run directory and connect them as the case's topology says:
 vhacc is the backend being tested; net_vhost is a dpdk-testpmd with net_vhost
 ports in io-retry forwarding, the reference that proves the harness.
 """
+import json
 import os
 import subprocess
 import time
@@ -70,6 +71,10 @@ class NetVhost:
         return ["backend port %d: rx %s tx %s rx-missed %s" % (p, s["rx"], s["tx"], s["rx_missed"])
                 for p, s in sorted(st.items())]
 
+    def check(self, expect):
+        """Nothing to cross-check: the reference exports no per-vring counters."""
+        return []
+
     def stop(self):
         """Returns a problem string or None."""
         rc = self.tp.quit()
@@ -115,6 +120,54 @@ class Vhacc:
             return "(telemetry failed: %s)" % e
         lines = [l for l in out.splitlines() if l.startswith("{")]
         return lines[-1] if lines else "(no telemetry answer)"
+
+    def tel_json(self, command):
+        out = self.telemetry(command)
+        try:
+            return next(iter(json.loads(out).values()))
+        except (ValueError, StopIteration, AttributeError):
+            raise RuntimeError("telemetry %s: %s" % (command, out))
+
+    def check(self, expect):
+        """Cross-check vhacc's own view after the traffic: negotiated
+        features as the case asked, per-vring counters equal to what the
+        frontends sent and received, no drop, no broken ring, nothing held.
+        expect: {port: (frames the guest sent, frames the guest received)}."""
+        problems = []
+        c = self.case
+        for port, (tx, rx) in sorted(expect.items()):
+            try:
+                info = self.tel_json("/vhacc/port/info," + port)
+                st = self.tel_json("/vhacc/port/stats," + port)
+            except RuntimeError as e:
+                problems.append(str(e))
+                continue
+            names = set(str(info.get("negotiated", "")).split())
+            for feat, want in (("mrg_rxbuf", c.mrg), ("in_order", c.inorder)):
+                if (feat in names) != bool(want):
+                    problems.append("%s negotiated %r: %s expected %s" % (
+                        port, info.get("negotiated"), feat, "on" if want else "off"))
+            if c.jumbo and info.get("mtu") != 9000:
+                problems.append("%s mtu %s, configured 9000" % (port, info.get("mtu")))
+            txq, rxq, qp = st.get("txq0", {}), st.get("rxq0", {}), st.get("qp0", {})
+            for name, q, frames in (("txq0", txq, tx), ("rxq0", rxq, rx)):
+                got = (q.get("packets"), q.get("bytes"))
+                want = (len(frames), sum(len(f) for f in frames))
+                if got != want:
+                    problems.append("%s %s packets/bytes %s/%s, frontends saw %d/%d" % (
+                        port, name, got[0], got[1], want[0], want[1]))
+                for k in ("drop_too_big", "drop_runt", "broken"):
+                    if q.get(k):
+                        problems.append("%s %s %s=%s (%s)" % (port, name, k, q.get(k),
+                                                               q.get("broken_reason")))
+            for k in ("drop_peer_down", "drop_dest_full", "drop_guest_down", "held"):
+                if qp.get(k):
+                    problems.append("%s qp0 %s=%s" % (port, k, qp.get(k)))
+            if c.topo in ("ring", "memif"):
+                if (qp.get("eth_tx"), qp.get("eth_rx")) != (len(tx), len(rx)):
+                    problems.append("%s qp0 eth_tx/eth_rx %s/%s, frontends saw %d/%d" % (
+                        port, qp.get("eth_tx"), qp.get("eth_rx"), len(tx), len(rx)))
+        return problems
 
     def diagnostics(self):
         if not self.p.alive():
