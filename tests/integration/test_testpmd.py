@@ -32,12 +32,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from vhtest import pcapfile, traffic  # noqa: E402
+from vhtest import pcapfile, proc, traffic  # noqa: E402
 from vhtest.backends import MEMIF_SOCK, NetVhost, Vhacc, retry_fwd  # noqa: E402
 from vhtest.testpmd import Testpmd  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-JUMBO_SIZES = (9014, 9014, 9000, 8999, 8193, 6001, 4097, 3000, 2049, 1515, 9014)
+JUMBO_SIZES = (9014, 9014, 9000, 8999, 8193, 6001, 4097, 3000, 2049, 2048, 1515, 9014)
+SMALL_RXBUF = 2048  # largest frame in one default testpmd Rx buffer (2176 - 128 headroom)
 DEADLINE = 60       # seconds for the whole transfer of one case
 STALL = 8           # seconds without progress that end the wait early
 SETTLE = 1.0        # seconds between all links up and the start of forwarding
@@ -45,14 +46,25 @@ LINGER = 0.5        # seconds to wait after the expected count, to see extras
 
 
 class Case:
-    def __init__(self, topo, mrg, inorder, qsize, jumbo=False):
+    def __init__(self, topo, mrg, inorder, qsize, jumbo=False, small_bufs=False):
         self.topo, self.mrg, self.inorder, self.qsize, self.jumbo = topo, mrg, inorder, qsize, jumbo
+        # small_bufs: mrg_rxbuf=0 receivers keep 2 KB buffers: larger frames
+        # must be dropped (and counted) without disturbing the others
+        self.small_bufs = small_bufs
+
+    def skip(self, backend):
+        """Why this case does not run on `backend`, or None."""
+        if self.small_bufs and backend == "net_vhost":
+            return ("no reference behaviour: rte_vhost refuses a frame larger than the "
+                    "non-mergeable buffer, testpmd's io retry then stalls and drops whole bursts")
+        return None
 
     @property
     def name(self):
         topo = {"ring": "ethdev:net_ring", "memif": "ethdev:net_memif"}.get(self.topo, self.topo)
         return "%s%s split mrg=%d inorder=%d qsize=%d" % (
-            topo, " jumbo" if self.jumbo else "", self.mrg, self.inorder, self.qsize)
+            topo, " jumbo" + (" small-bufs" if self.small_bufs else "") if self.jumbo else "",
+            self.mrg, self.inorder, self.qsize)
 
 
 def all_cases():
@@ -60,7 +72,8 @@ def all_cases():
     cases += [Case("loopback", m, 1, 256) for m in (0, 1)]
     cases += [Case("ring", m, 1, 256) for m in (0, 1)]
     cases += [Case("memif", m, 1, 256) for m in (0, 1)]
-    cases += [Case("xconnect", 1, 1, 256, jumbo=True), Case("xconnect", 0, 0, 1024, jumbo=True)]
+    cases += [Case("xconnect", 1, 1, 256, jumbo=True), Case("xconnect", 0, 0, 1024, jumbo=True),
+              Case("xconnect", 0, 1, 256, jumbo=True, small_bufs=True)]
     return cases
 
 
@@ -74,21 +87,22 @@ class Failure(Exception):
 
 class Endpoint:
     """A testpmd with a pcap port 0 and a port 1 on the backend (virtio_user or memif).
-    Sends flow `send_flow` (None: nothing) and expects to receive flow `recv_flow`."""
+    Sends the frames `sent` and expects to receive the frames `expect` of flow
+    `recv_flow`, except those whose indexes are in `absent` (too big)."""
 
-    def __init__(self, role, case, run_dir, prefix, port1, sent, recv_flow, expect):
+    def __init__(self, role, case, run_dir, prefix, port1, sent, recv_flow, expect, absent=()):
         self.role, self.run_dir = role, run_dir
         self.in_pcap = os.path.join(run_dir, role + "_in.pcap")
         self.out_pcap = os.path.join(run_dir, role + "_out.pcap")
         pcapfile.write(self.in_pcap, sent)
-        self.recv_flow, self.expect = recv_flow, expect
+        self.recv_flow, self.expect, self.absent = recv_flow, expect, set(absent)
         app = ["--forward-mode=io", "--port-topology=paired", "--rxd=%d" % case.qsize,
                "--txd=%d" % case.qsize]
-        self.jumbo, self.mrg = case.jumbo, case.mrg
+        self.jumbo, self.mrg = case.jumbo and not case.small_bufs, case.mrg
         app += ["--disable-device-start"]  # configured below, started by start_ports()
-        if case.jumbo and not case.mrg:
+        if self.jumbo and not case.mrg:
             app += ["--mbuf-size=10240"]  # a 9014 B frame in one receive buffer
-        app += ["--total-num-mbufs=%d" % (4096 if case.jumbo and not case.mrg else 8192)]
+        app += ["--total-num-mbufs=%d" % (4096 if self.jumbo and not case.mrg else 8192)]
         vdevs = ["net_pcap0,rx_pcap=%s,tx_pcap=%s" % (self.in_pcap, self.out_pcap), port1]
         self.tp = Testpmd("frontend " + role, os.path.join(run_dir, role + ".log"), prefix,
                           vdevs, app, lcores="0,1", main=1)
@@ -129,6 +143,10 @@ def run_case(case, args, run_dir):
     lengths = traffic.sizes(n, extra=JUMBO_SIZES if case.jumbo else ())
     flow0 = traffic.flow_frames(0, lengths)
     flow1 = traffic.flow_frames(1, lengths[::-1])
+    big0 = big1 = ()
+    if case.small_bufs:
+        big0 = [i for i, f in enumerate(flow0) if len(f) > SMALL_RXBUF]
+        big1 = [i for i, f in enumerate(flow1) if len(f) > SMALL_RXBUF]
     sock = lambda name: os.path.join(run_dir, name)  # noqa: E731
 
     eps, reasons = [], []
@@ -136,9 +154,9 @@ def run_case(case, args, run_dir):
         backend.start()
         if case.topo == "xconnect":
             eps.append(Endpoint("A", case, run_dir, tag + "-A", virtio_vdev(case, sock("vm1.sock")),
-                                flow0, 1, flow1))
+                                flow0, 1, flow1, big1))
             eps.append(Endpoint("B", case, run_dir, tag + "-B", virtio_vdev(case, sock("vm2.sock")),
-                                flow1, 0, flow0))
+                                flow1, 0, flow0, big0))
         elif case.topo in ("loopback", "ring"):
             eps.append(Endpoint("A", case, run_dir, tag + "-A", virtio_vdev(case, sock("vm1.sock")),
                                 flow0, 0, flow0))
@@ -168,7 +186,7 @@ def run_case(case, args, run_dir):
         while True:
             counts = [ep.received() for ep in eps]
             now = time.monotonic()
-            if all(c >= len(ep.expect) for c, ep in zip(counts, eps)):
+            if all(c >= len(ep.expect) - len(ep.absent) for c, ep in zip(counts, eps)):
                 time.sleep(LINGER)
                 break
             if counts != last:
@@ -184,11 +202,11 @@ def run_case(case, args, run_dir):
 
         if not reasons:
             if case.topo == "xconnect":
-                expect = {"vm1": (flow0, flow1), "vm2": (flow1, flow0)}
+                expect = {"vm1": (flow0, flow1, big1), "vm2": (flow1, flow0, big0)}
             elif case.topo == "memif":
-                expect = {"vm1": (flow0, flow1)}
+                expect = {"vm1": (flow0, flow1, ())}
             else:
-                expect = {"vm1": (flow0, flow0)}
+                expect = {"vm1": (flow0, flow0, ())}
             reasons += ["%s: %s" % (backend.name, p) for p in backend.check(expect)]
         else:
             for ep in eps:
@@ -222,7 +240,7 @@ def run_case(case, args, run_dir):
         got, problems = pcapfile.read(ep.out_pcap)
         for pr in problems[:3]:
             reasons.append("%s: pcap: %s" % (ep.role, pr))
-        for pr in traffic.verify(ep.expect, got, ep.recv_flow, ordered=True):
+        for pr in traffic.verify(ep.expect, got, ep.recv_flow, ordered=True, absent=ep.absent):
             reasons.append("%s received flow %d: %s" % (ep.role, ep.recv_flow, pr))
     # keep unique reasons, in order
     seen, uniq = set(), []
@@ -283,9 +301,15 @@ def main():
             return 1
 
     top = tempfile.mkdtemp(prefix="vht-%d-" % os.getpid(), dir="/tmp")
+    proc.abort_note = "logs kept in %s" % top
     passed = failed = skipped = 0
     t_start = time.monotonic()
     for idx, case in enumerate(cases):
+        why = case.skip(args.backend)
+        if why:
+            skipped += 1
+            print("SKIP: %s: %s" % (case.name, why), flush=True)
+            continue
         run_dir = os.path.join(top, "c%02d" % idx)
         t0 = time.monotonic()
         status, reasons, info = run_case(case, args, run_dir)

@@ -13,6 +13,7 @@ import sys
 import time
 
 _live = []
+abort_note = ""  # printed when a signal aborts the run
 
 
 def _stop_all():
@@ -22,7 +23,7 @@ def _stop_all():
 
 def _on_signal(signum, frame):
     _stop_all()
-    sys.stderr.write("test_testpmd: killed by signal %d\n" % signum)
+    sys.stderr.write("test_testpmd: killed by signal %d; %s\n" % (signum, abort_note))
     os._exit(128 + signum)
 
 

@@ -67,13 +67,14 @@ def decode(fr):
     return flow, seq, length, zlib.crc32(fr[HDR_LEN + TAG.size:]) == crc
 
 
-def verify(sent, received, flow, ordered=True, max_examples=3):
+def verify(sent, received, flow, ordered=True, max_examples=3, absent=()):
     """Compare frames `received` against the list `sent` of flow `flow`.
     Returns a list of problems (empty: every frame arrived exactly once,
-    byte-identical, nothing extra, and in order if `ordered`)."""
+    byte-identical, nothing extra, and in order if `ordered`), where the
+    frames whose indexes are in `absent` must not arrive at all."""
     problems = []
     seen = {}
-    extra, corrupt, dups, reorder = [], [], [], []
+    extra, corrupt, dups, reorder, leaked = [], [], [], [], []
     last = -1
     for idx, fr in enumerate(received):
         d = decode(fr)
@@ -81,6 +82,9 @@ def verify(sent, received, flow, ordered=True, max_examples=3):
             extra.append("#%d len %d %s" % (idx, len(fr), "flow %d seq %d" % d[:2] if d else fr[:16].hex()))
             continue
         _, seq, _, _ = d
+        if seq in absent:
+            leaked.append("seq %d len %d, received %d" % (seq, len(sent[seq]), len(fr)))
+            continue
         if seq in seen:
             dups.append(seq)
             continue
@@ -95,7 +99,7 @@ def verify(sent, received, flow, ordered=True, max_examples=3):
         if ordered and seq < last:
             reorder.append("seq %d after %d" % (seq, last))
         last = max(last, seq)
-    missing = [s for s in range(len(sent)) if s not in seen]
+    missing = [s for s in range(len(sent)) if s not in seen and s not in absent]
 
     def ex(lst):
         return ", ".join(str(x) for x in lst[:max_examples]) + (", ..." if len(lst) > max_examples else "")
@@ -110,6 +114,8 @@ def verify(sent, received, flow, ordered=True, max_examples=3):
         problems.append("%d corrupted (%s)" % (len(corrupt), ex(corrupt)))
     if extra:
         problems.append("%d unexpected frames (%s)" % (len(extra), ex(extra)))
+    if leaked:
+        problems.append("%d frames that should have been dropped arrived (%s)" % (len(leaked), ex(leaked)))
     if reorder:
         problems.append("%d out of order (%s)" % (len(reorder), ex(reorder)))
     return problems
