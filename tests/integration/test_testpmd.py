@@ -132,7 +132,8 @@ def virtio_vdev(case, sock):
 
 
 def run_case(case, args, run_dir):
-    """Returns (status, reasons, procs): status "PASS" or "FAIL"."""
+    """Returns (status, reasons, info): status "PASS" or "FAIL"; info has
+    "elapsed" (transfer seconds) and "procs" (the processes, for their logs)."""
     os.makedirs(run_dir)
     tag = "vht-%d-%s" % (os.getpid(), os.path.basename(run_dir))
     if args.backend == "vhacc":
@@ -219,6 +220,9 @@ def run_case(case, args, run_dir):
             reasons += backend.diagnostics()
     except (Failure, RuntimeError, OSError) as e:
         reasons.append(str(e))
+        elapsed = None
+    except Exception as e:  # a harness bug: report it as this case's failure
+        reasons.append("harness error %s: %s" % (type(e).__name__, e))
         elapsed = None
     finally:
         for ep in eps:
