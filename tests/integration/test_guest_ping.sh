@@ -170,6 +170,17 @@ else
 	finish
 fi
 
+# stamp <file>: copy stdin to file, each line prefixed with wall-clock seconds
+# since the start ("[  12.34] "), so a slow boot shows where the time went.
+stamp() {
+	local t0=${EPOCHREALTIME/./} now us l
+	while IFS= read -r l; do
+		now=${EPOCHREALTIME/./}
+		us=$((now - t0))
+		printf '[%4d.%02d] %s\n' $((us / 1000000)) $((us / 10000 % 100)) "${l%$'\r'}"
+	done >"$1"
+}
+
 # Latest periodic "RX-packets" of port 0 in a testpmd log (stats every second).
 peer_rx() {
 	tr -d '\r' <"$tmp/peer.log" | sed -n 's/.*RX-packets: *\([0-9][0-9]*\).*/\1/p' | tail -n 1
@@ -183,18 +194,20 @@ run_case() { # name, extra virtio-net-pci properties, ping payload size
 		ko "$tag: guest ping" "skipped: not enough time left in the ${TOTAL_DEADLINE}s budget"
 		return
 	fi
+	local quiet=quiet
+	((verbose)) && quiet=
 	rx0=$(peer_rx)
 	rx0=${rx0:-0}
 	: >"$con"
 	taskset -c 0 "$QEMU" -accel tcg,thread=single -nodefaults -display none -no-reboot \
 		-m 256M -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
-		-serial "file:$con" -monitor none \
+		-serial stdio -monitor none ${QEMU_EXTRA:-} \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 quiet panic=-1 vhacc.ip=$guest_ip/24 vhacc.peer=$peer_ip vhacc.count=$count vhacc.size=$size" \
+		-append "console=ttyS0 $quiet panic=-1 vhacc.ip=$guest_ip/24 vhacc.peer=$peer_ip vhacc.count=$count vhacc.size=$size" \
 		-chardev "socket,id=c0,path=$run/vm1.sock" \
 		-netdev vhost-user,id=n0,chardev=c0 \
 		-device "virtio-net-pci,netdev=n0,mac=$guest_mac,vectors=0${props:+,$props}" \
-		>"$tmp/qemu-$name.err" 2>&1 </dev/null &
+		2>"$tmp/qemu-$name.err" </dev/null > >(stamp "$con") &
 	qemu_pid=$!
 	local t=$SECONDS
 	guest_done() { grep -q 'GUEST-DONE' "$con" || ! alive "$qemu_pid"; }
