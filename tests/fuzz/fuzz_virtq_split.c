@@ -37,6 +37,17 @@
 
 #include "vhacc_virtq.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define FUZZ_ASAN 1
+#endif
+#endif
+#ifndef FUZZ_ASAN
+#define ASAN_POISON_MEMORY_REGION(p, l) ((void)(p), (void)(l))
+#define ASAN_UNPOISON_MEMORY_REGION(p, l) ((void)(p), (void)(l))
+#endif
+
 #define FEAT(b) (1ULL << (b))
 
 /* region 0 holds the rings, tables and buffers; region 1 is adjacent; region 2 distant */
@@ -137,13 +148,13 @@ pick_addr(struct reader *r)
 	static const uint64_t special[] = {
 		0, 1, R0_GPA - 1, R1_GPA + R1_SIZE - 8, R1_GPA - 8, R2_GPA - 4, R2_GPA + R2_SIZE - 8,
 		R2_GPA + R2_SIZE, UINT64_MAX - 15, UINT64_MAX, 0x8000000000000000ULL,
-		R0_GPA + DESC_OFF, R0_GPA + AVAIL_OFF, R0_GPA + USED_OFF,
 	};
 	uint16_t v = get16(r);
 
 	if (v & 0x8000)
 		return special[(v & 0x7fff) % RTE_DIM(special)];
-	return R0_GPA + (v % (R0_SIZE + R1_SIZE + 0x100));
+	/* buffers and tables start above the rings: the gaps between rings are poisoned */
+	return R0_GPA + FILL_OFF + (v % (R0_SIZE - FILL_OFF + R1_SIZE + 0x100));
 }
 
 static uint32_t
@@ -312,6 +323,7 @@ run(const uint8_t *data, size_t size)
 	int efd;
 
 	memset(&c, 0, sizeof(c));
+	ASAN_UNPOISON_MEMORY_REGION(region[0], FILL_OFF);
 	memset(region[0], 0, R0_SIZE);
 	memset(region[1], 0, R1_SIZE);
 	memset(region[2], 0, R2_SIZE);
@@ -342,6 +354,13 @@ run(const uint8_t *data, size_t size)
 	c.avail->flags = get8(r) & VRING_AVAIL_F_NO_INTERRUPT;
 	c.avail->idx = (uint16_t)(start + get8(r) % (c.size + 2));
 	c.used->idx = start;
+	/* the engine may touch the rings only: poison what lies between them */
+	ASAN_POISON_MEMORY_REGION(region[0] + DESC_OFF + 16u * c.size,
+		AVAIL_OFF - DESC_OFF - 16u * c.size);
+	ASAN_POISON_MEMORY_REGION(region[0] + RTE_ALIGN_CEIL(AVAIL_OFF + 6 + 2u * c.size, 8),
+		USED_OFF - RTE_ALIGN_CEIL(AVAIL_OFF + 6 + 2u * c.size, 8));
+	ASAN_POISON_MEMORY_REGION(region[0] + RTE_ALIGN_CEIL(USED_OFF + 6 + 8u * c.size, 8),
+		FILL_OFF - RTE_ALIGN_CEIL(USED_OFF + 6 + 8u * c.size, 8));
 
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	c.q = calloc(1, vhacc_virtq_alloc_size(c.size));
