@@ -15,6 +15,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
+#include <rte_ether.h>
 #include <rte_vhost.h>
 
 #include "vhacc_ctl.h"
@@ -84,6 +85,8 @@ vring_start_ctl(struct vhacc_port *p, uint16_t idx)
 	c.vid = p->vid;
 	c.vring_idx = idx;
 	c.is_rx = (idx % 2) == 0;
+	/* The port's MTU bounds frames both ways (an Ethernet header and one VLAN tag on top). */
+	c.max_frame = p->conf.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
 	ret = vhacc_port_vring_setup(p, idx, &c);
 	if (ret != 0) {
 		VHACC_LOG(vhost, ERR, "port %s vring %u: setup failed: %s", p->conf.name, idx,

@@ -87,6 +87,7 @@ struct vhacc_virtq_stats {
 	uint64_t broken;           /* times the ring was found broken */
 	uint64_t notifications;    /* eventfd writes to the guest (calls) */
 	uint64_t notify_suppressed;/* calls skipped by EVENT_IDX / NO_INTERRUPT */
+	uint64_t drop_over_mtu;    /* frame longer than conf.max_frame, dropped (TX and RX) */
 };
 
 /* What the control lcore hands over when a queue is (re)started. */
@@ -103,6 +104,7 @@ struct vhacc_virtq_conf {
 	int vid;                   /* rte_vhost device id, for dirty logging */
 	uint16_t vring_idx;        /* rte_vhost vring index, for dirty logging */
 	bool is_rx;                /* true: device writes (guest RX); false: guest TX */
+	uint32_t max_frame;        /* longest Ethernet frame allowed (MTU + 18); 0: no limit */
 };
 
 /* Descriptor-chain bookkeeping entry while the device holds a chain. */
@@ -127,6 +129,7 @@ struct vhacc_virtq {
 	bool in_order;
 	bool log;                  /* VHOST_F_LOG_ALL negotiated: dirty-log every write */
 	uint16_t hdr_len;          /* virtio-net header: 12 (VERSION_1 or MRG_RXBUF) or 10 */
+	uint32_t max_frame;        /* from conf; 0: no limit */
 
 	/* exact state: the next issues export exactly these */
 	uint16_t last_avail_idx;   /* next avail ring slot the device will read */

@@ -77,6 +77,7 @@ vhacc_virtq_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf)
 	q->hdr_len = (q->mrg_rxbuf || has_feature(conf->features, VIRTIO_F_VERSION_1)) ?
 			     sizeof(struct virtio_net_hdr_mrg_rxbuf) :
 			     sizeof(struct virtio_net_hdr);
+	q->max_frame = conf->max_frame;
 	q->last_avail_idx = conf->last_avail_idx;
 	q->last_used_idx = conf->last_used_idx;
 	q->mem = conf->mem;

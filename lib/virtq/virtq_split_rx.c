@@ -125,13 +125,18 @@ rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t avail_idx, uint
 		int64_t w;
 
 		if (q->last_avail_idx == avail_idx || (!q->mrg_rxbuf && nbufs == 1)) {
-			/* Out of chains (or, without mergeable buffers, the one
-			 * chain was too small): give back what this packet took. */
-			bool whole_ring = (uint16_t)(avail_idx - start_avail) == q->size;
+			/* Out of chains, or, without mergeable buffers, the one
+			 * chain was too small: give back what this packet took.
+			 * It can never fit if one chain was too small for a
+			 * non-mergeable packet, or if the guest had made its
+			 * whole ring available and that was not enough. */
+			bool too_big = q->mrg_rxbuf ?
+					       (uint16_t)(avail_idx - start_avail) == q->size :
+					       nbufs == 1;
 
 			q->last_avail_idx = start_avail;
 			*nused = start_used;
-			return (!q->mrg_rxbuf || whole_ring) ? RX_TOO_BIG : RX_NO_BUF;
+			return too_big ? RX_TOO_BIG : RX_NO_BUF;
 		}
 		head = virtq_avail_head(q, q->last_avail_idx);
 		q->last_avail_idx++;
@@ -177,6 +182,10 @@ vhacc_virtq_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16_
 
 		if (unlikely(m->pkt_len == 0)) {
 			q->stats.drop_runt++;
+			continue;
+		}
+		if (unlikely(q->max_frame != 0 && m->pkt_len > q->max_frame)) {
+			q->stats.drop_over_mtu++;
 			continue;
 		}
 		r = rx_one(q, m, avail_idx, &nused);

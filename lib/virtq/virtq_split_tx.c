@@ -13,6 +13,7 @@
 enum tx_result {
 	TX_OK,
 	TX_TOO_BIG,  /* chain consumed, frame dropped */
+	TX_OVER_MTU, /* chain consumed, frame longer than the port's MTU dropped */
 	TX_NO_MBUF,  /* chain left in the ring */
 	TX_BROKEN,   /* ring marked broken */
 };
@@ -98,6 +99,10 @@ tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, uint16_t head, struct rte_
 		rte_pktmbuf_free(m);
 		return TX_TOO_BIG;
 	}
+	if (unlikely(q->max_frame != 0 && m->pkt_len > q->max_frame)) {
+		rte_pktmbuf_free(m);
+		return TX_OVER_MTU;
+	}
 	*out = m;
 	return TX_OK;
 }
@@ -132,6 +137,10 @@ vhacc_virtq_dequeue_burst(struct vhacc_virtq *q, struct rte_mempool *mp, struct 
 		nused++;
 		if (r == TX_TOO_BIG) {
 			q->stats.drop_too_big++;
+			continue;
+		}
+		if (r == TX_OVER_MTU) {
+			q->stats.drop_over_mtu++;
 			continue;
 		}
 		q->stats.packets++;
