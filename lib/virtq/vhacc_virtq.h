@@ -100,6 +100,7 @@ struct vhacc_virtq_conf {
 	uint16_t last_used_idx;
 	uint64_t features;         /* negotiated virtio features */
 	const struct vhacc_guest_mem *mem;
+	uint32_t last_region;      /* translation cache: region of the last buffer */
 	int callfd;                /* -1: never notify (counted as suppressed) */
 	int vid;                   /* rte_vhost device id, for dirty logging */
 	uint16_t vring_idx;        /* rte_vhost vring index, for dirty logging */
@@ -141,6 +142,7 @@ struct vhacc_virtq {
 	uint16_t nheld;
 
 	const struct vhacc_guest_mem *mem;
+	uint32_t last_region;      /* translation cache: region of the last buffer */
 	int callfd;
 	int vid;
 	uint16_t vring_idx;

@@ -34,6 +34,35 @@ virtq_mark_broken(struct vhacc_virtq *q, enum vhacc_virtq_broken_reason reason)
 }
 
 /*
+ * vhacc_guest_mem_translate() with a one-entry cache: a queue's buffers
+ * usually all lie in the region of the previous one.
+ */
+static inline void *
+virtq_translate(struct vhacc_virtq *q, uint64_t gpa, uint64_t *len)
+{
+	const struct vhacc_guest_region *r = &q->mem->regions[q->last_region];
+	uint64_t off = gpa - r->gpa;
+	uint32_t i;
+
+	if (likely(off < r->size && q->last_region < q->mem->nregions)) {
+		if (*len > r->size - off)
+			*len = r->size - off;
+		return (void *)(uintptr_t)(r->hva + off);
+	}
+	for (i = 0; i < q->mem->nregions && i < VHACC_GUEST_MAX_REGIONS; i++) {
+		r = &q->mem->regions[i];
+		off = gpa - r->gpa;
+		if (off >= r->size)
+			continue;
+		q->last_region = i;
+		if (*len > r->size - off)
+			*len = r->size - off;
+		return (void *)(uintptr_t)(r->hva + off);
+	}
+	return NULL;
+}
+
+/*
  * Iterator over one descriptor chain. Yields host-contiguous segments: a
  * descriptor whose buffer spans two adjacent memory regions comes out as
  * two segments. Each descriptor is copied out of guest memory exactly once,
@@ -83,7 +112,7 @@ virtq_chain_next(struct virtq_chain *c, uint8_t **hva, uint64_t *gpa)
 			return -1;
 	}
 	len = c->left;
-	*hva = vhacc_guest_mem_translate(c->q->mem, c->gpa, &len);
+	*hva = virtq_translate(c->q, c->gpa, &len);
 	if (unlikely(*hva == NULL)) {
 		virtq_mark_broken(c->q, VHACC_BROKEN_BAD_ADDR);
 		return -1;

@@ -149,7 +149,7 @@ virtq_chain_load(struct virtq_chain *c)
 			return -1;
 		}
 		len = d.len;
-		table = vhacc_guest_mem_translate(q->mem, d.addr, &len);
+		table = virtq_translate(q, d.addr, &len);
 		if (unlikely(table == NULL || len != d.len)) {
 			virtq_mark_broken(q, VHACC_BROKEN_BAD_ADDR);
 			return -1;

@@ -43,6 +43,17 @@ struct rx_src {
 static inline void
 rx_copy(struct rx_src *s, uint8_t *dst, uint32_t len)
 {
+	/* Usual case: the whole 12-byte header lands in the first buffer. */
+	if (s->hdr_pos == 0 && s->hdr_left == sizeof(struct virtio_net_hdr_mrg_rxbuf) &&
+		len >= s->hdr_left) {
+		memcpy(dst, s->hdr, s->hdr_left);
+		s->nb[0] = dst + offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers);
+		s->nb[1] = s->nb[0] + 1;
+		dst += s->hdr_left;
+		len -= s->hdr_left;
+		s->hdr_pos = s->hdr_left;
+		s->hdr_left = 0;
+	}
 	while (len > 0 && s->hdr_left > 0) {
 		uint32_t k = RTE_MIN(len, s->hdr_left), i;
 

@@ -7,6 +7,7 @@
 
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
+#include <rte_prefetch.h>
 
 #include "virtq_priv.h"
 
@@ -49,21 +50,28 @@ tx_append(struct rte_mempool *mp, struct rte_mbuf *m, struct rte_mbuf **cur, con
 	return 0;
 }
 
+/* Put m back to a fresh single-segment state for the next frame. */
+static inline void
+tx_recycle(struct rte_mbuf *m)
+{
+	if (m->next != NULL) {
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+	}
+	rte_pktmbuf_reset(m);
+}
+
+/* Copy the frame of chain `head` into m (an empty mbuf from mp). */
 static enum tx_result
-tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, uint16_t head, struct rte_mbuf **out)
+tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, uint16_t head, struct rte_mbuf *m)
 {
 	struct virtq_chain c;
-	struct rte_mbuf *m, *cur;
+	struct rte_mbuf *cur = m;
 	uint32_t skip = q->hdr_len;
 	bool too_big = false;
 	uint64_t gpa;
 	uint8_t *p;
 	int64_t seg;
-
-	m = rte_pktmbuf_alloc(mp);
-	if (unlikely(m == NULL))
-		return TX_NO_MBUF;
-	cur = m;
 
 	virtq_chain_start(&c, q, head);
 	while ((seg = virtq_chain_next(&c, &p, &gpa)) > 0) {
@@ -81,37 +89,43 @@ tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, uint16_t head, struct rte_
 			too_big = true; /* walk on: the chain must still be valid */
 			continue;
 		}
-		if (unlikely(tx_append(mp, m, &cur, p, len) < 0)) {
-			rte_pktmbuf_free(m);
+		if (unlikely(tx_append(mp, m, &cur, p, len) < 0))
 			return TX_NO_MBUF;
-		}
 	}
-	if (unlikely(seg < 0)) {
-		rte_pktmbuf_free(m);
+	if (unlikely(seg < 0))
 		return TX_BROKEN;
-	}
 	if (unlikely(skip > 0 || (m->pkt_len == 0 && !too_big))) {
-		rte_pktmbuf_free(m);
 		virtq_mark_broken(q, VHACC_BROKEN_SHORT_CHAIN);
 		return TX_BROKEN;
 	}
-	if (unlikely(too_big)) {
-		rte_pktmbuf_free(m);
+	if (unlikely(too_big))
 		return TX_TOO_BIG;
-	}
-	if (unlikely(q->max_frame != 0 && m->pkt_len > q->max_frame)) {
-		rte_pktmbuf_free(m);
+	if (unlikely(q->max_frame != 0 && m->pkt_len > q->max_frame))
 		return TX_OVER_MTU;
-	}
-	*out = m;
 	return TX_OK;
+}
+
+/* Fill pkts[0..n) with empty mbufs: at once if the pool allows, else as many as it has. */
+static uint16_t
+tx_alloc(struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	if (likely(rte_pktmbuf_alloc_bulk(mp, pkts, n) == 0))
+		return n;
+	for (i = 0; i < n; i++) {
+		pkts[i] = rte_pktmbuf_alloc(mp);
+		if (pkts[i] == NULL)
+			break;
+	}
+	return i;
 }
 
 uint16_t
 vhacc_virtq_dequeue_burst(struct vhacc_virtq *q, struct rte_mempool *mp, struct rte_mbuf **pkts,
 	uint16_t n)
 {
-	uint16_t avail_idx, navail, i, count = 0, nused = 0;
+	uint16_t avail_idx, navail, i, nmbufs, count = 0, nused = 0;
 
 	if (unlikely(q->broken || n == 0))
 		return 0;
@@ -119,34 +133,47 @@ vhacc_virtq_dequeue_burst(struct vhacc_virtq *q, struct rte_mempool *mp, struct 
 	if (navail == 0)
 		return 0;
 	n = RTE_MIN(n, navail);
+	nmbufs = tx_alloc(mp, pkts, n);
+	if (unlikely(nmbufs < n)) {
+		q->stats.no_mbuf++;
+		n = nmbufs;
+	}
 
 	for (i = 0; i < n; i++) {
 		uint16_t head = virtq_avail_head(q, q->last_avail_idx);
-		struct rte_mbuf *m = NULL;
-		enum tx_result r = tx_one(q, mp, head, &m);
+		struct rte_mbuf *m = pkts[count];
+		enum tx_result r;
 
-		if (r == TX_NO_MBUF) {
+		if (i + 1 < n)
+			rte_prefetch0(&q->desc[virtq_avail_head(q, q->last_avail_idx + 1) & q->mask]);
+		r = tx_one(q, mp, head, m);
+		if (unlikely(r == TX_NO_MBUF)) {
 			q->stats.no_mbuf++;
 			break;
 		}
-		if (r == TX_BROKEN)
+		if (unlikely(r == TX_BROKEN))
 			break;
 		q->last_avail_idx++;
 		q->shadow[nused].id = head;
 		q->shadow[nused].len = 0;
 		nused++;
-		if (r == TX_TOO_BIG) {
+		if (unlikely(r == TX_TOO_BIG)) {
 			q->stats.drop_too_big++;
+			tx_recycle(m);
 			continue;
 		}
-		if (r == TX_OVER_MTU) {
+		if (unlikely(r == TX_OVER_MTU)) {
 			q->stats.drop_over_mtu++;
+			tx_recycle(m);
 			continue;
 		}
 		q->stats.packets++;
 		q->stats.bytes += m->pkt_len;
-		pkts[count++] = m;
+		count++;
 	}
+	/* mbufs allocated for chains not taken (or for dropped frames) go back. */
+	if (count < nmbufs)
+		rte_pktmbuf_free_bulk(&pkts[count], nmbufs - count);
 	virtq_flush_used(q, nused);
 	return count;
 }
