@@ -44,25 +44,25 @@
 #endif
 #endif
 #ifndef FUZZ_ASAN
-#define ASAN_POISON_MEMORY_REGION(p, l) ((void)(p), (void)(l))
+#define ASAN_POISON_MEMORY_REGION(p, l)   ((void)(p), (void)(l))
 #define ASAN_UNPOISON_MEMORY_REGION(p, l) ((void)(p), (void)(l))
 #endif
 
 #define FEAT(b) (1ULL << (b))
 
 /* region 0 holds the rings, tables and buffers; region 1 is adjacent; region 2 distant */
-#define R0_GPA 0x10000ULL
-#define R0_SIZE 0x10000ULL
-#define R1_GPA (R0_GPA + R0_SIZE)
-#define R1_SIZE 0x1000ULL
-#define R2_GPA 0x7ffff000ULL
-#define R2_SIZE 0x1000ULL
-#define DESC_OFF 0x0
+#define R0_GPA    0x10000ULL
+#define R0_SIZE   0x10000ULL
+#define R1_GPA    (R0_GPA + R0_SIZE)
+#define R1_SIZE   0x1000ULL
+#define R2_GPA    0x7ffff000ULL
+#define R2_SIZE   0x1000ULL
+#define DESC_OFF  0x0
 #define AVAIL_OFF 0x400
-#define USED_OFF 0x800
-#define FILL_OFF 0x1000
-#define MAX_SIZE 16
-#define NB_MBUF 512
+#define USED_OFF  0x800
+#define FILL_OFF  0x1000
+#define MAX_SIZE  16
+#define NB_MBUF   512
 #define MAX_BURST 32
 
 #define CHECK(c)                                                                                   \
@@ -97,7 +97,7 @@ gpa_range_ok(uint64_t gpa, uint64_t len)
 		return true;
 	for (i = 0; i < mem.nregions; i++)
 		if (gpa >= mem.regions[i].gpa &&
-				gpa + len <= mem.regions[i].gpa + mem.regions[i].size)
+			gpa + len <= mem.regions[i].gpa + mem.regions[i].size)
 			return true;
 	return false;
 }
@@ -146,8 +146,17 @@ static uint64_t
 pick_addr(struct reader *r)
 {
 	static const uint64_t special[] = {
-		0, 1, R0_GPA - 1, R1_GPA + R1_SIZE - 8, R1_GPA - 8, R2_GPA - 4, R2_GPA + R2_SIZE - 8,
-		R2_GPA + R2_SIZE, UINT64_MAX - 15, UINT64_MAX, 0x8000000000000000ULL,
+		0,
+		1,
+		R0_GPA - 1,
+		R1_GPA + R1_SIZE - 8,
+		R1_GPA - 8,
+		R2_GPA - 4,
+		R2_GPA + R2_SIZE - 8,
+		R2_GPA + R2_SIZE,
+		UINT64_MAX - 15,
+		UINT64_MAX,
+		0x8000000000000000ULL,
 	};
 	uint16_t v = get16(r);
 
@@ -198,8 +207,8 @@ struct fuzz_ctx {
 };
 
 static void
-check_after_burst(struct fuzz_ctx *c, const struct vhacc_virtq_state *before, uint16_t got,
-	uint16_t n)
+check_after_burst(
+	struct fuzz_ctx *c, const struct vhacc_virtq_state *before, uint16_t got, uint16_t n)
 {
 	struct vhacc_virtq_state st;
 	struct vhacc_virtq_held h[MAX_SIZE];
@@ -280,7 +289,7 @@ make_pkt(uint32_t len, uint8_t seed)
 static void
 op_enqueue(struct fuzz_ctx *c, struct reader *r)
 {
-	static const uint32_t lens[] = { 0, 1, 14, 60, 500, 1010, 1500, 1514, 2048, 4000, 9000 };
+	static const uint32_t lens[] = {0, 1, 14, 60, 500, 1010, 1500, 1514, 2048, 4000, 9000};
 	struct rte_mbuf *m[8];
 	struct vhacc_virtq_state before;
 	uint16_t n = get8(r) % 9, got, i, k = 0;
@@ -315,7 +324,7 @@ op_setup(struct fuzz_ctx *c)
 static void
 run(const uint8_t *data, size_t size)
 {
-	struct reader rd = { data, size }, *r = &rd;
+	struct reader rd = {data, size}, *r = &rd;
 	struct fuzz_ctx c;
 	uint8_t cfg = get8(r), feat = get8(r);
 	uint16_t start = get16(r), i, nops;
@@ -355,8 +364,8 @@ run(const uint8_t *data, size_t size)
 	c.avail->idx = (uint16_t)(start + get8(r) % (c.size + 2));
 	c.used->idx = start;
 	/* the engine may touch the rings only: poison what lies between them */
-	ASAN_POISON_MEMORY_REGION(region[0] + DESC_OFF + 16u * c.size,
-		AVAIL_OFF - DESC_OFF - 16u * c.size);
+	ASAN_POISON_MEMORY_REGION(
+		region[0] + DESC_OFF + 16u * c.size, AVAIL_OFF - DESC_OFF - 16u * c.size);
 	ASAN_POISON_MEMORY_REGION(region[0] + RTE_ALIGN_CEIL(AVAIL_OFF + 6 + 2u * c.size, 8),
 		USED_OFF - RTE_ALIGN_CEIL(AVAIL_OFF + 6 + 2u * c.size, 8));
 	ASAN_POISON_MEMORY_REGION(region[0] + RTE_ALIGN_CEIL(USED_OFF + 6 + 8u * c.size, 8),
@@ -378,6 +387,7 @@ run(const uint8_t *data, size_t size)
 		.vid = 3,
 		.vring_idx = (feat & 64) ? 0 : 1,
 		.is_rx = (feat & 64) != 0,
+		.max_frame = (cfg & 0x40) ? 1514 : 0,
 	};
 	CHECK(vhacc_virtq_setup(c.q, &c.conf) == 0);
 
@@ -402,7 +412,7 @@ run(const uint8_t *data, size_t size)
 			break;
 		case 2: {
 			/* the guest rewrites a descriptor; the fields come from the fill area */
-			struct reader fr = { region[0] + FILL_OFF + (op >> 3) * 7u, 64 };
+			struct reader fr = {region[0] + FILL_OFF + (op >> 3) * 7u, 64};
 
 			write_desc(&c.desc[get8(r) % c.size], &fr, c.size);
 			break;
@@ -445,20 +455,20 @@ run(const uint8_t *data, size_t size)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *eal_argv[] = { (char *)"fuzz", (char *)"--no-huge", (char *)"-m", (char *)"128",
+	char *eal_argv[] = {(char *)"fuzz", (char *)"--no-huge", (char *)"-m", (char *)"128",
 		(char *)"--no-pci", (char *)"--no-shconf", (char *)"--no-telemetry",
 		(char *)"--file-prefix", (char *)"vhacc-fuzz-virtq", (char *)"--log-level",
-		(char *)"error" };
-	static const uint64_t sz[3] = { R0_SIZE, R1_SIZE, R2_SIZE };
-	static const uint64_t gpa[3] = { R0_GPA, R1_GPA, R2_GPA };
+		(char *)"error"};
+	static const uint64_t sz[3] = {R0_SIZE, R1_SIZE, R2_SIZE};
+	static const uint64_t gpa[3] = {R0_GPA, R1_GPA, R2_GPA};
 	int i;
 
 	(void)argc;
 	(void)argv;
 	if (rte_eal_init((int)RTE_DIM(eal_argv), eal_argv) < 0)
 		abort();
-	pool = rte_pktmbuf_pool_create("fuzz_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		SOCKET_ID_ANY);
+	pool = rte_pktmbuf_pool_create(
+		"fuzz_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL)
 		abort();
 	mem.nregions = 3;
@@ -468,7 +478,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (region[i] == NULL)
 			abort();
 		mem.regions[i] = (struct vhacc_guest_region){
-			.gpa = gpa[i], .size = sz[i], .hva = (uint64_t)(uintptr_t)region[i] };
+			.gpa = gpa[i], .size = sz[i], .hva = (uint64_t)(uintptr_t)region[i]};
 	}
 	return 0;
 }

@@ -44,23 +44,23 @@
 
 #ifdef SIM_ASAN
 #include <sanitizer/asan_interface.h>
-#define SIM_POISON(p, l) ASAN_POISON_MEMORY_REGION((p), (l))
+#define SIM_POISON(p, l)   ASAN_POISON_MEMORY_REGION((p), (l))
 #define SIM_UNPOISON(p, l) ASAN_UNPOISON_MEMORY_REGION((p), (l))
 #else
-#define SIM_POISON(p, l) ((void)(p), (void)(l))
+#define SIM_POISON(p, l)   ((void)(p), (void)(l))
 #define SIM_UNPOISON(p, l) ((void)(p), (void)(l))
 #endif
 
-#define FEAT(b) (1ULL << (b))
-#define F_V1 FEAT(VIRTIO_F_VERSION_1)
-#define F_MRG FEAT(VIRTIO_NET_F_MRG_RXBUF)
-#define F_EVIDX FEAT(VIRTIO_RING_F_EVENT_IDX)
+#define FEAT(b)    (1ULL << (b))
+#define F_V1       FEAT(VIRTIO_F_VERSION_1)
+#define F_MRG      FEAT(VIRTIO_NET_F_MRG_RXBUF)
+#define F_EVIDX    FEAT(VIRTIO_RING_F_EVENT_IDX)
 #define F_INDIRECT FEAT(VIRTIO_RING_F_INDIRECT_DESC)
 #define F_IN_ORDER FEAT(VIRTIO_F_IN_ORDER)
-#define F_LOG FEAT(VHOST_F_LOG_ALL)
+#define F_LOG      FEAT(VHOST_F_LOG_ALL)
 
 #define TEST_VID 7
-#define NB_MBUF 1024
+#define NB_MBUF  1024
 
 /* ------------------------------------------------------------------------ */
 /* Dirty-log hooks: these definitions take precedence over librte_vhost's.   */
@@ -83,7 +83,7 @@ void
 rte_vhost_log_write(int vid, uint64_t addr, uint64_t len)
 {
 	if (log_nw < LOG_MAX)
-		log_w[log_nw] = (struct log_rec){ .vid = vid, .addr = addr, .len = len };
+		log_w[log_nw] = (struct log_rec){.vid = vid, .addr = addr, .len = len};
 	log_nw++;
 }
 
@@ -92,7 +92,7 @@ rte_vhost_log_used_vring(int vid, uint16_t vring_idx, uint64_t offset, uint64_t 
 {
 	if (log_nu < LOG_MAX)
 		log_u[log_nu] = (struct log_rec){
-			.vid = vid, .vring = vring_idx, .addr = offset, .len = len };
+			.vid = vid, .vring = vring_idx, .addr = offset, .len = len};
 	log_nu++;
 }
 
@@ -105,8 +105,8 @@ log_reset(void)
 
 /* Is every byte of [addr, addr + len) inside some record (matching vid / vring)? */
 static bool
-log_covered(const struct log_rec *r, unsigned int n, int vid, int vring, uint64_t addr,
-	uint64_t len)
+log_covered(
+	const struct log_rec *r, unsigned int n, int vid, int vring, uint64_t addr, uint64_t len)
 {
 	uint64_t b = addr, end = addr + len;
 
@@ -119,7 +119,8 @@ log_covered(const struct log_rec *r, unsigned int n, int vid, int vring, uint64_
 		for (i = 0; i < n; i++) {
 			if (r[i].vid != vid || (vring >= 0 && r[i].vring != vring))
 				continue;
-			if (r[i].addr <= b && b < r[i].addr + r[i].len && r[i].addr + r[i].len > best)
+			if (r[i].addr <= b && b < r[i].addr + r[i].len &&
+				r[i].addr + r[i].len > best)
 				best = r[i].addr + r[i].len;
 		}
 		if (best == b)
@@ -132,15 +133,15 @@ log_covered(const struct log_rec *r, unsigned int n, int vid, int vring, uint64_
 /* ------------------------------------------------------------------------ */
 /* Simulated guest                                                           */
 
-#define SIM_NREG 3
-#define SIM_R0_GPA 0x100000ULL
-#define SIM_R0_SIZE (4ULL << 20)
-#define SIM_R1_GPA (SIM_R0_GPA + SIM_R0_SIZE) /* adjacent to region 0, other hva */
-#define SIM_R1_SIZE (1ULL << 20)
-#define SIM_R2_GPA 0x40000000ULL /* distant */
-#define SIM_R2_SIZE (1ULL << 20)
+#define SIM_NREG        3
+#define SIM_R0_GPA      0x100000ULL
+#define SIM_R0_SIZE     (4ULL << 20)
+#define SIM_R1_GPA      (SIM_R0_GPA + SIM_R0_SIZE) /* adjacent to region 0, other hva */
+#define SIM_R1_SIZE     (1ULL << 20)
+#define SIM_R2_GPA      0x40000000ULL /* distant */
+#define SIM_R2_SIZE     (1ULL << 20)
 #define SIM_R0_RESERVED 0x10000ULL /* top of region 0 kept for placed buffers */
-#define SIM_MAX_SEGS 72
+#define SIM_MAX_SEGS    72
 
 struct sim_seg {
 	uint64_t gpa;
@@ -177,11 +178,11 @@ struct sim_guest {
 	bool *desc_busy;
 	uint16_t *free_stack;
 	uint16_t nfree;
-	uint16_t next_desc; /* IN_ORDER: descriptors are used in ring order */
+	uint16_t next_desc;      /* IN_ORDER: descriptors are used in ring order */
 	struct sim_chain *chain; /* indexed by head */
-	uint16_t avail_idx; /* driver's next avail slot (published by sim_publish) */
-	uint16_t used_seen; /* used entries already reaped */
-	uint16_t *fifo; /* IN_ORDER: heads in submission order */
+	uint16_t avail_idx;      /* driver's next avail slot (published by sim_publish) */
+	uint16_t used_seen;      /* used entries already reaped */
+	uint16_t *fifo;          /* IN_ORDER: heads in submission order */
 	uint32_t fifo_head, fifo_tail;
 };
 
@@ -198,7 +199,7 @@ sim_region_of(const struct sim_guest *g, uint64_t gpa)
 
 	for (i = 0; i < g->mem.nregions; i++)
 		if (gpa >= g->mem.regions[i].gpa &&
-				gpa - g->mem.regions[i].gpa < g->mem.regions[i].size)
+			gpa - g->mem.regions[i].gpa < g->mem.regions[i].size)
 			return (int)i;
 	return -1;
 }
@@ -313,8 +314,8 @@ sim_reset_rings(struct sim_guest *g, uint16_t start)
 static void
 sim_init(struct sim_guest *g, uint16_t size, uint64_t features, uint16_t start)
 {
-	static const uint64_t gpa[SIM_NREG] = { SIM_R0_GPA, SIM_R1_GPA, SIM_R2_GPA };
-	static const uint64_t sz[SIM_NREG] = { SIM_R0_SIZE, SIM_R1_SIZE, SIM_R2_SIZE };
+	static const uint64_t gpa[SIM_NREG] = {SIM_R0_GPA, SIM_R1_GPA, SIM_R2_GPA};
+	static const uint64_t sz[SIM_NREG] = {SIM_R0_SIZE, SIM_R1_SIZE, SIM_R2_SIZE};
 	uint64_t avail_len, used_len;
 	uint32_t i;
 
@@ -330,7 +331,7 @@ sim_init(struct sim_guest *g, uint16_t size, uint64_t features, uint16_t start)
 		memset(g->hva[i], 0x5a, sz[i]);
 		SIM_POISON(g->hva[i], sz[i]);
 		g->mem.regions[i] = (struct vhacc_guest_region){
-			.gpa = gpa[i], .size = sz[i], .hva = (uint64_t)(uintptr_t)g->hva[i] };
+			.gpa = gpa[i], .size = sz[i], .hva = (uint64_t)(uintptr_t)g->hva[i]};
 	}
 
 	/* rings, each followed by a poisoned gap; event fields only with EVENT_IDX */
@@ -358,7 +359,7 @@ sim_init(struct sim_guest *g, uint16_t size, uint64_t features, uint16_t start)
 static void
 sim_fini(struct sim_guest *g)
 {
-	static const uint64_t sz[SIM_NREG] = { SIM_R0_SIZE, SIM_R1_SIZE, SIM_R2_SIZE };
+	static const uint64_t sz[SIM_NREG] = {SIM_R0_SIZE, SIM_R1_SIZE, SIM_R2_SIZE};
 	uint32_t i;
 
 	for (i = 0; i < SIM_NREG; i++) {
@@ -692,8 +693,8 @@ check_mbuf(const struct rte_mbuf *m, const uint8_t *data, uint32_t len)
 	for (s = m; s != NULL; s = s->next) {
 		assert_true(off + s->data_len <= len);
 		if (s->data_len > 0)
-			assert_memory_equal(rte_pktmbuf_mtod(s, const uint8_t *), data + off,
-				s->data_len);
+			assert_memory_equal(
+				rte_pktmbuf_mtod(s, const uint8_t *), data + off, s->data_len);
 		off += s->data_len;
 		segs++;
 	}
@@ -707,8 +708,8 @@ check_mbuf(const struct rte_mbuf *m, const uint8_t *data, uint32_t len)
  * frame is copied to out. want_nbufs 0: do not check num_buffers.
  */
 static uint32_t
-rx_collect(struct sim_guest *g, const struct sim_used *u, uint16_t nu, uint16_t *pos,
-	uint16_t hdr, uint16_t want_nbufs, uint8_t *out)
+rx_collect(struct sim_guest *g, const struct sim_used *u, uint16_t nu, uint16_t *pos, uint16_t hdr,
+	uint16_t want_nbufs, uint8_t *out)
 {
 	uint16_t nbufs = 1, k;
 	uint32_t total = 0;
@@ -898,10 +899,10 @@ static void
 test_tx_multi_desc(void **state)
 {
 	FX;
-	static const uint32_t l1[] = { 12, 100, 200, 700 };   /* header alone, payload x3 */
-	static const uint32_t l2[] = { 5, 10, 997 };          /* header split over descs */
-	static const uint32_t l3[] = { 12, 1 };               /* 1 payload byte */
-	static const uint32_t l4[] = { 20, 40 };              /* header + payload start */
+	static const uint32_t l1[] = {12, 100, 200, 700}; /* header alone, payload x3 */
+	static const uint32_t l2[] = {5, 10, 997};        /* header split over descs */
+	static const uint32_t l3[] = {12, 1};             /* 1 payload byte */
+	static const uint32_t l4[] = {20, 40};            /* header + payload start */
 	uint8_t f1[1000], f2[1000], f3[1], f4[48];
 	struct rte_mbuf *m[8];
 	struct sim_used u[16];
@@ -939,7 +940,7 @@ static void
 test_tx_chain_len_eq_size(void **state)
 {
 	FX;
-	uint32_t lens[8] = { 12, 100, 100, 100, 100, 100, 100, 100 };
+	uint32_t lens[8] = {12, 100, 100, 100, 100, 100, 100, 100};
 	uint8_t frame[700];
 	struct rte_mbuf *m[2];
 	struct sim_used u[8];
@@ -960,9 +961,9 @@ static void
 test_tx_indirect(void **state)
 {
 	FX;
-	static const uint32_t l1[] = { 12, 500, 500 };
-	static const uint32_t l3[] = { 12, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
-		30, 30, 30, 30, 30, 30, 30 }; /* 21-entry table */
+	static const uint32_t l1[] = {12, 500, 500};
+	static const uint32_t l3[] = {12, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+		30, 30, 30, 30, 30, 30}; /* 21-entry table */
 	uint8_t f1[1000], f2[64], f3[600];
 	struct rte_mbuf *m[8];
 	struct sim_used u[32];
@@ -999,7 +1000,7 @@ static void
 test_tx_large_frame(void **state)
 {
 	FX;
-	static const uint32_t l2[] = { 12, 4096, 4096, 808 };
+	static const uint32_t l2[] = {12, 4096, 4096, 808};
 	static uint8_t f1[5000], f2[9000];
 	struct rte_mbuf *m[4];
 	struct sim_used u[16];
@@ -1026,11 +1027,11 @@ static void
 test_tx_region_crossing(void **state)
 {
 	FX;
-	static const uint32_t l1[] = { 12, 1500 };
-	const uint64_t g1[] = { 0, SIM_R1_GPA - 700 };
-	const uint32_t l2[] = { 1512 };
-	const uint64_t g2[] = { SIM_R2_GPA + 0x100 };
-	const uint64_t g3[] = { SIM_R2_GPA + SIM_R2_SIZE - 1512 }; /* ends exactly at the end */
+	static const uint32_t l1[] = {12, 1500};
+	const uint64_t g1[] = {0, SIM_R1_GPA - 700};
+	const uint32_t l2[] = {1512};
+	const uint64_t g2[] = {SIM_R2_GPA + 0x100};
+	const uint64_t g3[] = {SIM_R2_GPA + SIM_R2_SIZE - 1512}; /* ends exactly at the end */
 	uint8_t f1[1500];
 	struct rte_mbuf *m[4];
 	struct sim_used u[16];
@@ -1056,8 +1057,8 @@ static void
 test_tx_hdr_len(void **state)
 {
 	FX;
-	static const uint32_t l10[] = { 10, 60 };
-	static const uint32_t l12[] = { 12, 60 };
+	static const uint32_t l10[] = {10, 60};
+	static const uint32_t l12[] = {12, 60};
 	uint8_t frame[60];
 	struct rte_mbuf *m[2];
 	struct sim_used u[8];
@@ -1089,7 +1090,7 @@ static void
 test_tx_state_and_ids(void **state)
 {
 	FX;
-	static const uint32_t l2[] = { 12, 30, 30 };
+	static const uint32_t l2[] = {12, 30, 30};
 	uint8_t frame[60];
 	struct rte_mbuf *m[8];
 	struct sim_used u[8];
@@ -1167,8 +1168,8 @@ test_tx_pool_exhaustion(void **state)
 	uint64_t nm;
 	uint16_t i;
 
-	small = rte_pktmbuf_pool_create("ut_small", 2, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		SOCKET_ID_ANY);
+	small = rte_pktmbuf_pool_create(
+		"ut_small", 2, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	assert_non_null(small);
 	fx_init(f, 16, F_V1, false, 0);
 	for (i = 0; i < 4; i++) {
@@ -1230,7 +1231,7 @@ static void
 test_rx_single_buffer(void **state)
 {
 	FX;
-	static const uint64_t fs[] = { F_V1, F_MRG, 0, F_V1 | F_MRG };
+	static const uint64_t fs[] = {F_V1, F_MRG, 0, F_V1 | F_MRG};
 	uint8_t frame[60], out[64], tail[16], aa[16];
 	struct rte_mbuf *p;
 	struct sim_used u[8];
@@ -1346,9 +1347,9 @@ static void
 test_rx_nonmergeable_chain(void **state)
 {
 	FX;
-	static const uint32_t l1[] = { 12, 600, 600, 600 };
-	static const uint32_t l2[] = { 12, 1000, 1000 };
-	static const uint32_t l3[] = { 10, 1514 };
+	static const uint32_t l1[] = {12, 600, 600, 600};
+	static const uint32_t l2[] = {12, 1000, 1000};
+	static const uint32_t l3[] = {10, 1514};
 	static uint8_t f1[1514], f2[1800], out[2100];
 	struct rte_mbuf *p[2];
 	struct sim_used u[8];
@@ -1393,9 +1394,9 @@ static void
 test_rx_region_crossing(void **state)
 {
 	FX;
-	const uint32_t l1[] = { 1600 };
-	const uint64_t g1[] = { SIM_R1_GPA - 800 };
-	const uint64_t g2[] = { SIM_R2_GPA + SIM_R2_SIZE - 1600 };
+	const uint32_t l1[] = {1600};
+	const uint64_t g1[] = {SIM_R1_GPA - 800};
+	const uint64_t g2[] = {SIM_R2_GPA + SIM_R2_SIZE - 1600};
 	static uint8_t f1[1500], out[1600];
 	struct rte_mbuf *p[2];
 	struct sim_used u[8];
@@ -1515,7 +1516,7 @@ static void
 test_rx_partial(void **state)
 {
 	FX;
-	static const uint64_t fs[] = { F_V1 | F_MRG, F_V1 };
+	static const uint64_t fs[] = {F_V1 | F_MRG, F_V1};
 	uint8_t fr[5][100], out[128];
 	struct rte_mbuf *p[5];
 	struct sim_used u[8];
@@ -1535,8 +1536,8 @@ test_rx_partial(void **state)
 		if (i != 3) {
 			free_pkts(p, 5);
 			fail_msg("features 0x%" PRIx64 ": 3 buffers, 5 packets: %u consumed "
-				"(drop_too_big %" PRIu64 "), want 3", fs[k], i,
-				f->q->stats.drop_too_big);
+				 "(drop_too_big %" PRIu64 "), want 3",
+				fs[k], i, f->q->stats.drop_too_big);
 		}
 		assert_int_equal(f->q->stats.drop_too_big, 0);
 		assert_int_equal(sim_reap(&f->g, u, 8), 3);
@@ -1563,13 +1564,103 @@ test_rx_partial(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Frame size limits                                                         */
+
+/* conf.max_frame: longer frames are dropped (counted), their chains consumed. */
+static void
+test_max_frame_tx(void **state)
+{
+	FX;
+	static uint8_t fr[1515];
+	struct rte_mbuf *m[4];
+	struct sim_used u[8];
+
+	fx_init(f, 8, F_V1, false, 0);
+	f->conf.max_frame = 1514;
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	fill_pattern(fr, sizeof(fr), 140);
+	tx_post(&f->g, 12, fr, 1514, NULL, 0, false);
+	tx_post(&f->g, 12, fr, 1515, NULL, 0, false);
+	tx_post(&f->g, 12, fr, 60, NULL, 0, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 2);
+	check_mbuf(m[0], fr, 1514);
+	check_mbuf(m[1], fr, 60);
+	free_pkts(m, 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 3);
+	check_state(f, 3, 3);
+	assert_int_equal(f->q->stats.drop_over_mtu, 1);
+	assert_int_equal(f->q->stats.packets, 2);
+	assert_false(f->q->broken);
+}
+
+static void
+test_max_frame_rx(void **state)
+{
+	FX;
+	static uint8_t fr[1515], out[1600];
+	struct rte_mbuf *p[3];
+	struct sim_used u[8];
+	uint16_t i, pos = 0;
+
+	fx_init(f, 8, F_V1 | F_MRG, true, 0);
+	f->conf.max_frame = 1514;
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	for (i = 0; i < 4; i++)
+		rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	fill_pattern(fr, sizeof(fr), 141);
+	p[0] = mk_pkt(fr, 1515, 2048);
+	p[1] = mk_pkt(fr, 1514, 2048);
+	p[2] = mk_pkt(fr, 60, 2048);
+	assert_int_equal(enq(f, p, 3), 3);
+	free_pkts(p, 3);
+	assert_int_equal(f->q->stats.drop_over_mtu, 1);
+	assert_int_equal(f->q->stats.packets, 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), 1514);
+	assert_memory_equal(out, fr, 1514);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), 60);
+	assert_memory_equal(out, fr, 60);
+	check_state(f, 2, 2);
+}
+
+/* A TX frame over 64 KiB is dropped, its chain consumed: the queue does not stall. */
+static void
+test_tx_oversize_frame(void **state)
+{
+	FX;
+	static const uint32_t lens[] = {12, 35000, 35000};
+	static uint8_t big[70000];
+	uint8_t small[60];
+	struct rte_mbuf *m[4];
+	struct sim_used u[8];
+	uint16_t n;
+
+	fx_init(f, 8, F_V1, false, 0);
+	fill_pattern(big, sizeof(big), 142);
+	fill_pattern(small, sizeof(small), 143);
+	tx_post(&f->g, 12, big, sizeof(big), lens, RTE_DIM(lens), false);
+	tx_post(&f->g, 12, small, sizeof(small), NULL, 0, false);
+	sim_publish(&f->g);
+	n = deq(f, m, 4);
+	assert_false(f->q->broken);
+	assert_int_equal(n, 1);
+	check_mbuf(m[0], small, sizeof(small));
+	free_pkts(m, n);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	check_state(f, 2, 2);
+	assert_int_equal(f->q->stats.drop_too_big + f->q->stats.drop_over_mtu, 1);
+}
+
+/* ------------------------------------------------------------------------ */
 /* IN_ORDER                                                                  */
 
 static void
 test_in_order_tx(void **state)
 {
 	FX;
-	static const uint32_t l2[] = { 12, 50, 50, 100 };
+	static const uint32_t l2[] = {12, 50, 50, 100};
 	uint8_t frame[200];
 	struct rte_mbuf *m[8];
 	struct sim_used u[8];
@@ -1604,8 +1695,8 @@ test_in_order_rx(void **state)
 {
 	FX;
 	static uint8_t fr[3][3000], out[3100];
-	static const uint32_t len[3] = { 60, 1518, 3000 };
-	static const uint16_t nb[3] = { 1, 2, 3 };
+	static const uint32_t len[3] = {60, 1518, 3000};
+	static const uint16_t nb[3] = {1, 2, 3};
 	struct rte_mbuf *p[3];
 	struct sim_used u[16];
 	uint16_t round, i, nu, pos;
@@ -1800,13 +1891,13 @@ check_used_logged(struct fx *f, uint16_t from, uint16_t n)
 
 	for (i = 0; i < n; i++) {
 		uint64_t off = offsetof(struct vring_used, ring) +
-			sizeof(struct vring_used_elem) * ((uint16_t)(from + i) & f->g.mask);
+			       sizeof(struct vring_used_elem) * ((uint16_t)(from + i) & f->g.mask);
 
 		if (!log_covered(log_u, log_nu, TEST_VID, f->conf.vring_idx, off, 8))
 			fail_msg("used ring slot %u not logged", (uint16_t)(from + i) & f->g.mask);
 	}
-	assert_true(log_covered(log_u, log_nu, TEST_VID, f->conf.vring_idx,
-		offsetof(struct vring_used, idx), 2));
+	assert_true(log_covered(
+		log_u, log_nu, TEST_VID, f->conf.vring_idx, offsetof(struct vring_used, idx), 2));
 	for (i = 0; i < RTE_MIN(log_nu, LOG_MAX); i++)
 		assert_true(log_u[i].addr + log_u[i].len <= 4 + 8u * f->g.size + 2);
 }
@@ -1838,9 +1929,9 @@ static void
 test_log_rx(void **state)
 {
 	FX;
-	static const uint32_t l2[] = { 12, 700, 900 };
-	const uint32_t l3[] = { 1600 };
-	const uint64_t g3[] = { SIM_R1_GPA - 800 };
+	static const uint32_t l2[] = {12, 700, 900};
+	const uint32_t l3[] = {1600};
+	const uint64_t g3[] = {SIM_R1_GPA - 800};
 	static uint8_t f1[1518], f2[64], f3[1500];
 	struct rte_mbuf *p[3];
 	struct sim_used u[16];
@@ -1928,7 +2019,7 @@ static void
 test_wrap_tx(void **state)
 {
 	FX;
-	static const uint32_t l2[] = { 12, 20, 28 };
+	static const uint32_t l2[] = {12, 20, 28};
 	uint8_t frame[48];
 	struct rte_mbuf *m[8];
 	struct sim_used u[8];
@@ -1965,7 +2056,7 @@ test_wrap_rx(void **state)
 {
 	FX;
 	static uint8_t fr[2][1518], out[1600];
-	static const uint32_t len[2] = { 1518, 200 };
+	static const uint32_t len[2] = {1518, 200};
 	struct rte_mbuf *p[2];
 	struct sim_used u[8];
 	uint16_t round, i, pos, nu, idx = 65530;
@@ -1988,7 +2079,8 @@ test_wrap_rx(void **state)
 		check_used_logged(f, idx, 3);
 		pos = 0;
 		for (i = 0; i < 2; i++) {
-			assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, i ? 1 : 2, out), len[i]);
+			assert_int_equal(
+				rx_collect(&f->g, u, nu, &pos, 12, i ? 1 : 2, out), len[i]);
 			assert_memory_equal(out, fr[i], len[i]);
 		}
 		idx += 3;
@@ -2002,8 +2094,8 @@ test_wrap_rx(void **state)
 #define HSIZE 8
 
 static void
-raw_desc(struct sim_guest *g, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
-	uint16_t next)
+raw_desc(
+	struct sim_guest *g, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
 	g->desc[i].addr = addr;
 	g->desc[i].len = len;
@@ -2086,7 +2178,7 @@ run_hostile(void **state)
 	burst_some(f, 0);
 	assert_true(f->q->broken);
 	if (f->q->broken_reason != h->want &&
-			(h->alt == VHACC_BROKEN_NONE || f->q->broken_reason != h->alt))
+		(h->alt == VHACC_BROKEN_NONE || f->q->broken_reason != h->alt))
 		fail_msg("%s: broken_reason %d (%s), want %d (%s)", h->what, f->q->broken_reason,
 			vhacc_virtq_broken_reason_str(f->q->broken_reason), h->want,
 			vhacc_virtq_broken_reason_str(h->want));
@@ -2429,9 +2521,9 @@ b_rx_mrg_second_bad(struct sim_guest *g)
 #define TXF (F_V1 | F_INDIRECT)
 #define RXF (F_V1 | F_MRG | F_INDIRECT)
 
-#define HOSTILE(name, rx, feat, want_, alt_)                                                      \
-	static const struct hostile hc_##name = { #name, rx, feat, b_##name, VHACC_BROKEN_##want_, \
-		VHACC_BROKEN_##alt_ };                                                             \
+#define HOSTILE(name, rx, feat, want_, alt_)                                                       \
+	static const struct hostile hc_##name = {                                                  \
+		#name, rx, feat, b_##name, VHACC_BROKEN_##want_, VHACC_BROKEN_##alt_};             \
 	static void test_hostile_##name(void **state)                                              \
 	{                                                                                          \
 		run_hostile(state);                                                                \
@@ -2504,15 +2596,15 @@ test_broken_reason_str(void **state)
 static void
 test_translate(void **state)
 {
-	struct vhacc_guest_mem mem = { 0 };
+	struct vhacc_guest_mem mem = {0};
 	static uint8_t a[4096], b[4096], c[4096];
 	uint64_t len;
 
 	(void)state;
 	mem.nregions = 3;
-	mem.regions[0] = (struct vhacc_guest_region){ 0x10000, sizeof(a), (uintptr_t)a };
-	mem.regions[1] = (struct vhacc_guest_region){ 0x11000, sizeof(b), (uintptr_t)b };
-	mem.regions[2] = (struct vhacc_guest_region){ 0x80000000, sizeof(c), (uintptr_t)c };
+	mem.regions[0] = (struct vhacc_guest_region){0x10000, sizeof(a), (uintptr_t)a};
+	mem.regions[1] = (struct vhacc_guest_region){0x11000, sizeof(b), (uintptr_t)b};
+	mem.regions[2] = (struct vhacc_guest_region){0x80000000, sizeof(c), (uintptr_t)c};
 
 	len = 100;
 	assert_ptr_equal(vhacc_guest_mem_translate(&mem, 0x10010, &len), a + 0x10);
@@ -2560,7 +2652,7 @@ test_setup_einval(void **state)
 {
 	FX;
 	struct vhacc_virtq_conf c;
-	static const uint16_t bad_sizes[] = { 0, 3, 6, 12, 100, 32767, 65535 };
+	static const uint16_t bad_sizes[] = {0, 3, 6, 12, 100, 32767, 65535};
 	unsigned int i;
 
 	fx_init(f, 16, F_V1, false, 0);
@@ -2626,8 +2718,8 @@ test_probe_mrg_never_fits(void **state)
 	n = enq(f, &p, 1);
 	rte_pktmbuf_free(p);
 	print_message("    probe: 9000 B packet, 8 x 1 KB buffers in a full ring: returned %u, "
-		"drop_too_big %" PRIu64 ", rx_no_buffers %" PRIu64 ", broken %d\n", n,
-		f->q->stats.drop_too_big, f->q->stats.rx_no_buffers, f->q->broken);
+		      "drop_too_big %" PRIu64 ", rx_no_buffers %" PRIu64 ", broken %d\n",
+		n, f->q->stats.drop_too_big, f->q->stats.rx_no_buffers, f->q->broken);
 	sim_reap(&f->g, u, 8);
 	assert_int_equal(held(f), 0);
 }
@@ -2638,16 +2730,16 @@ static int
 group_setup(void **state)
 {
 	/* --no-huge implies legacy memory, which EAL refuses with --in-memory: use --no-shconf */
-	char *argv[] = { (char *)"test", (char *)"--no-huge", (char *)"-m", (char *)"64",
+	char *argv[] = {(char *)"test", (char *)"--no-huge", (char *)"-m", (char *)"64",
 		(char *)"--no-pci", (char *)"--no-shconf", (char *)"--no-telemetry",
 		(char *)"--file-prefix", (char *)"vhacc-ut-virtq", (char *)"--log-level",
-		(char *)"error" };
+		(char *)"error"};
 
 	(void)state;
 	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
 		return -1;
-	pool = rte_pktmbuf_pool_create("ut_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		SOCKET_ID_ANY);
+	pool = rte_pktmbuf_pool_create(
+		"ut_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	return pool == NULL ? -1 : 0;
 }
 
@@ -2661,8 +2753,9 @@ group_teardown(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
-#define H(name) cmocka_unit_test_prestate_setup_teardown(test_hostile_##name, fx_setup, \
-	fx_teardown, (void *)(uintptr_t)&hc_##name)
+#define H(name)                                                                                    \
+	cmocka_unit_test_prestate_setup_teardown(                                                  \
+		test_hostile_##name, fx_setup, fx_teardown, (void *)(uintptr_t)&hc_##name)
 
 int
 main(void)
@@ -2687,6 +2780,9 @@ main(void)
 		T(test_rx_runt),
 		T(test_rx_no_buffers),
 		T(test_rx_partial),
+		T(test_max_frame_tx),
+		T(test_max_frame_rx),
+		T(test_tx_oversize_frame),
 		T(test_in_order_tx),
 		T(test_in_order_rx),
 		T(test_notify_event_idx),
