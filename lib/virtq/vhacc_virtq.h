@@ -19,7 +19,7 @@
  *
  * Hostile guests: every guest address is translated with its length
  * checked against the memory table, every chain and indirect table is
- * bounded by the ring size, every index is validated. On a violation the
+ * bounded (chains by the ring size, indirect tables by the largest ring size, 32768), every index is validated. On a violation the
  * queue is marked broken (q->broken, reason in q->broken_reason,
  * stats.broken incremented once) and every later burst returns 0 until the
  * control lcore sets the queue up again.

@@ -15,6 +15,7 @@
 
 #include <rte_atomic.h>
 #include <rte_branch_prediction.h>
+#include <rte_prefetch.h>
 
 #include "vhacc_virtq.h"
 
@@ -147,6 +148,38 @@ static inline uint16_t
 virtq_avail_head(const struct vhacc_virtq *q, uint16_t slot)
 {
 	return q->avail->ring[slot & q->mask];
+}
+
+/*
+ * Before a burst: read the heads of the next n avail slots (independent
+ * loads, so their cache misses overlap), prefetch their descriptors, then
+ * the buffers of those descriptors, so that the per-chain walk finds them
+ * in cache. Only hints: nothing read here is trusted or kept.
+ */
+static inline void
+virtq_prefetch_burst(struct vhacc_virtq *q, uint16_t n, bool write)
+{
+	uint16_t i, heads[64];
+	uint64_t len;
+	void *p;
+
+	n = RTE_MIN(n, (uint16_t)RTE_DIM(heads));
+	for (i = 0; i < n; i++) {
+		heads[i] = virtq_avail_head(q, q->last_avail_idx + i) & q->mask;
+		rte_prefetch0(&q->desc[heads[i]]);
+	}
+	for (i = 0; i < n; i++) {
+		const struct vring_desc *d = &q->desc[heads[i]];
+
+		len = 1;
+		p = virtq_translate(q, d->addr, &len);
+		if (p == NULL)
+			continue;
+		if (write)
+			rte_prefetch0_write(p);
+		else
+			rte_prefetch0(p);
+	}
 }
 
 /* Write shadow[0..n) to the used ring, publish used->idx, log and notify. */

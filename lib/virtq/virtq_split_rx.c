@@ -187,6 +187,7 @@ vhacc_virtq_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16_
 		return 0;
 	}
 
+	virtq_prefetch_burst(q, RTE_MIN(n, navail), true);
 	for (i = 0; i < n; i++) {
 		const struct rte_mbuf *m = pkts[i];
 		enum rx_result r;

@@ -139,13 +139,12 @@ vhacc_virtq_dequeue_burst(struct vhacc_virtq *q, struct rte_mempool *mp, struct 
 		n = nmbufs;
 	}
 
+	virtq_prefetch_burst(q, n, false);
 	for (i = 0; i < n; i++) {
 		uint16_t head = virtq_avail_head(q, q->last_avail_idx);
 		struct rte_mbuf *m = pkts[count];
 		enum tx_result r;
 
-		if (i + 1 < n)
-			rte_prefetch0(&q->desc[virtq_avail_head(q, q->last_avail_idx + 1) & q->mask]);
 		r = tx_one(q, mp, head, m);
 		if (unlikely(r == TX_NO_MBUF)) {
 			q->stats.no_mbuf++;
