@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reserve 2 MB hugepages and mount hugetlbfs; idempotent, says what it did.
-#   VHACC_HUGEPAGES=N   pages wanted (default 1024 = 2 GiB)
+#   VHACC_HUGEPAGES=N   pages wanted (default 2048 = 4 GiB: vhacc plus the
+#                       testpmd peers of the tests and of scripts/bench)
 set -euo pipefail
-want=${VHACC_HUGEPAGES:-1024}
+want=${VHACC_HUGEPAGES:-2048}
 nr=/proc/sys/vm/nr_hugepages
 have=$(cat "$nr")
 if ((have >= want)); then

@@ -141,7 +141,7 @@ read_mem_table(struct vhacc_port *p)
 static int
 device_start_ctl(struct vhacc_port *p)
 {
-	uint16_t i, n;
+	uint16_t i, n, mtu;
 	int ret;
 
 	if (rte_vhost_get_negotiated_features(p->vid, &p->features) != 0)
@@ -154,6 +154,11 @@ device_start_ctl(struct vhacc_port *p)
 	ret = read_mem_table(p);
 	if (ret != 0)
 		return ret;
+	if (rte_vhost_get_mtu(p->vid, &mtu) == 0 && mtu > p->conf.mtu)
+		VHACC_LOG(vhost, WARNING,
+			"port %s: the frontend's MTU %u is larger than the port's mtu %u: "
+			"longer frames will be dropped (drop_over_mtu)",
+			p->conf.name, mtu, p->conf.mtu);
 	n = rte_vhost_get_vring_num(p->vid);
 	p->nr_vrings = RTE_MIN(n, 2 * p->conf.queue_pairs);
 	for (i = 0; i < p->nr_vrings; i++)

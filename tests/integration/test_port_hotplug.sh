@@ -11,39 +11,13 @@ VHACC=${VHACC:-build/app/vhacc/vhacc}
 tmp=$(mktemp -d /tmp/vhacc-hp.XXXXXX)
 prefix="vhacc-hp-$$"
 run="$tmp/run"
-pids=()
 source tests/integration/lib.sh
 
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
+	kill_pids
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-testpmd() { # name, vdev args... ; starts a flowgen testpmd in the background
-	local name=$1
-	shift
-	dpdk-testpmd -l 0,1 --no-pci --in-memory --single-file-segments \
-		--file-prefix "$prefix-$name" "$@" -- --forward-mode=flowgen --nb-cores=1 \
-		--total-num-mbufs=8192 --stats-period=1 >"$tmp/$name.log" 2>&1 &
-	pids+=($!)
-	echo $!
-}
-
-stat_of() { # port, queue, counter
-	tel "$prefix" "/vhacc/port/stats,$1" | python3 -c '
-import json, sys
-d = json.load(sys.stdin)["/vhacc/port/stats"]
-print(d[sys.argv[1]][sys.argv[2]])' "$2" "$3" 2>/dev/null || echo -1
-}
-grows() { # port queue counter floor
-	local v
-	v=$(stat_of "$1" "$2" "$3")
-	((v > $4))
-}
 
 "$VHACC" --run-dir "$run" -- -l 0,1 --in-memory --no-pci --file-prefix "$prefix" \
 	>"$tmp/vhacc.log" 2>&1 &
@@ -55,8 +29,8 @@ if ! wait_for 20 grep -q "vhacc: ready" "$tmp/vhacc.log"; then
 	exit 1
 fi
 
-testpmd ab --vdev "net_virtio_user0,path=$run/vm1.sock" \
-	--vdev "net_virtio_user1,path=$run/vm2.sock" >/dev/null
+flowgen ab --vdev "net_virtio_user0,path=$run/vm1.sock" \
+	--vdev "net_virtio_user1,path=$run/vm2.sock"
 if wait_for 30 grows vm2 rxq0 packets 0 && wait_for 10 grows vm1 rxq0 packets 0; then
 	ok "traffic flows vm1 <-> vm2"
 else
@@ -70,7 +44,8 @@ for round in 1 2 3; do
 	j=$(tel "$prefix" /vhacc/ports)
 	json_check "round $round: /vhacc/ports lists vm3" "$j" 'assert set(d) == {"vm1", "vm2", "vm3"}, d'
 
-	cpid=$(testpmd "c$round" --vdev "net_virtio_user0,path=$run/vm3.sock")
+	flowgen "c$round" --vdev "net_virtio_user0,path=$run/vm3.sock"
+	cpid=$last_pid
 	if wait_for 30 grows vm3 rxq0 packets 0; then
 		ok "round $round: vm3 loops its frontend's traffic back"
 	else
