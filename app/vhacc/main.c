@@ -31,7 +31,12 @@
 #define MBUF_CACHE   256
 
 static const char *const default_eal_args[] = {
-	"-l", "0,1", "--in-memory", "--no-pci", "--file-prefix", "vhacc",
+	"-l",
+	"0,1",
+	"--in-memory",
+	"--no-pci",
+	"--file-prefix",
+	"vhacc",
 };
 
 static void
@@ -119,7 +124,8 @@ parse_args(int argc, char **argv, struct args *a)
 	if (optind < argc) {
 		/* getopt_long stops at "--"; everything after it is for EAL. */
 		if (strcmp(argv[optind - 1], "--") != 0) {
-			fprintf(stderr, "vhacc: unexpected argument '%s' (EAL options go after --)\n",
+			fprintf(stderr,
+				"vhacc: unexpected argument '%s' (EAL options go after --)\n",
 				argv[optind]);
 			return -1;
 		}
@@ -147,8 +153,8 @@ load_config(const struct args *a, struct vhacc_config *c)
 	if (a->config != NULL)
 		ret = vhacc_config_load(c, a->config, err, sizeof(err));
 	else
-		ret = vhacc_config_parse(c, vhacc_config_default_text, "<embedded>", err,
-			sizeof(err));
+		ret = vhacc_config_parse(
+			c, vhacc_config_default_text, "<embedded>", err, sizeof(err));
 	for (i = 0; ret == 0 && i < a->nsets; i++)
 		ret = vhacc_config_set(c, a->sets[i], err, sizeof(err));
 	if (ret == 0)
@@ -171,12 +177,12 @@ print_config(const struct vhacc_config *c)
 		       ", attach %s%s\n",
 			p->name, p->socket, p->client ? "client" : "server", p->queue_pairs, p->mtu,
 			p->features,
-			p->attach == VHACC_ATTACH_LOOPBACK   ? "loopback" :
-			p->attach == VHACC_ATTACH_XCONNECT ? "xconnect:" :
-							     "ethdev:",
-			p->attach == VHACC_ATTACH_XCONNECT ? p->xconnect_peer :
-			p->attach == VHACC_ATTACH_ETHDEV   ? p->ethdev_devargs :
-							     "");
+			p->attach == VHACC_ATTACH_LOOPBACK   ? "loopback"
+			: p->attach == VHACC_ATTACH_XCONNECT ? "xconnect:"
+							     : "ethdev:",
+			p->attach == VHACC_ATTACH_XCONNECT ? p->xconnect_peer
+			: p->attach == VHACC_ATTACH_ETHDEV ? p->ethdev_devargs
+							   : "");
 	}
 	for (i = 0; i < c->nworkers; i++)
 		printf("worker %u: %u queue pair(s)\n", c->workers[i].lcore, c->workers[i].nqps);
@@ -233,15 +239,16 @@ create_pools(const struct vhacc_config *c, struct rte_mempool **pools)
 {
 	unsigned int lc;
 
-	RTE_LCORE_FOREACH(lc) {
+	RTE_LCORE_FOREACH(lc)
+	{
 		unsigned int s = rte_lcore_to_socket_id(lc);
 		char name[RTE_MEMPOOL_NAMESIZE];
 
 		if (s >= RTE_MAX_NUMA_NODES || pools[s] != NULL)
 			continue;
 		snprintf(name, sizeof(name), "vhacc_mbuf_%u", s);
-		pools[s] = rte_pktmbuf_pool_create(name, c->mbufs, MBUF_CACHE, 0,
-			RTE_MBUF_DEFAULT_BUF_SIZE, s);
+		pools[s] = rte_pktmbuf_pool_create(
+			name, c->mbufs, MBUF_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, s);
 		if (pools[s] == NULL) {
 			fprintf(stderr,
 				"vhacc: cannot create %u mbufs on socket %u: %s (hugepages "
@@ -273,7 +280,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (mkdir(cfg.run_dir, 0755) != 0 && errno != EEXIST) {
-		fprintf(stderr, "vhacc: configuration error: global.run_dir: cannot create %s: %s\n",
+		fprintf(stderr,
+			"vhacc: configuration error: global.run_dir: cannot create %s: %s\n",
 			cfg.run_dir, strerror(errno));
 		return 1;
 	}

@@ -25,7 +25,7 @@
 
 #define CTL_TIMEOUT_MS 5000
 
-static struct vhacc_config *cfg;          /* the live configuration (control lcore) */
+static struct vhacc_config *cfg; /* the live configuration (control lcore) */
 static struct rte_mempool *const *pools;
 static bool shutting_down;
 
@@ -36,8 +36,7 @@ struct port_req {
 	char socket[VHACC_PATH_MAX];
 };
 
-static int
-reply(struct rte_tel_data *d, int err, const char *fmt, ...) __rte_format_printf(3, 4);
+static int reply(struct rte_tel_data *d, int err, const char *fmt, ...) __rte_format_printf(3, 4);
 
 static int
 reply(struct rte_tel_data *d, int err, const char *fmt, ...)
@@ -155,8 +154,8 @@ add_ctl(void *arg)
 		ret = reply(r->d, -ret, "port %s: cannot open it (see the log)", name);
 		goto out;
 	}
-	ret = reply(r->d, 0, "port %s added, id %u, socket %s", name,
-		vhacc_port_find(name)->id, cfg->ports[idx].socket);
+	ret = reply(r->d, 0, "port %s added, id %u, socket %s", name, vhacc_port_find(name)->id,
+		cfg->ports[idx].socket);
 out:
 	free(params);
 	free(tmp);
@@ -200,7 +199,8 @@ config_remove(struct vhacc_config *c, uint16_t idx)
 		w->nqps = k;
 	}
 	for (i = 0; i < c->nports; i++)
-		if (c->ports[i].attach == VHACC_ATTACH_XCONNECT && c->ports[i].xconnect_peer_idx > idx)
+		if (c->ports[i].attach == VHACC_ATTACH_XCONNECT &&
+			c->ports[i].xconnect_peer_idx > idx)
 			c->ports[i].xconnect_peer_idx--;
 }
 
@@ -245,8 +245,8 @@ del_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(cmd);
 	ret = vhacc_ctl_call(del_begin_ctl, &r, CTL_TIMEOUT_MS);
 	if (ret == -ENODEV)
-		return reply(d, ENODEV, params && *params ? "no such port" :
-							   "usage: <port id or name>");
+		return reply(
+			d, ENODEV, params && *params ? "no such port" : "usage: <port id or name>");
 	if (ret != 0)
 		return reply(d, -ret, "cannot delete: %s", strerror(-ret));
 	/* Closing the socket calls destroy_device, which the control lcore

@@ -34,8 +34,8 @@ port_create(const struct vhacc_config *c, uint16_t idx, struct rte_mempool *cons
 	for (w = 0; w < c->nworkers; w++)
 		for (i = 0; i < c->workers[w].nqps; i++)
 			if (c->workers[w].qps[i].port == idx)
-				vhacc_port_set_qp_lcore(p, c->workers[w].qps[i].qp,
-					c->workers[w].lcore);
+				vhacc_port_set_qp_lcore(
+					p, c->workers[w].qps[i].qp, c->workers[w].lcore);
 
 	if (pc->attach == VHACC_ATTACH_LOOPBACK) {
 		vhacc_port_set_peer(p, p);

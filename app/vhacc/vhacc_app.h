@@ -11,7 +11,8 @@ struct vhacc_port;
 int vhacc_app_ports_create(const struct vhacc_config *c, struct rte_mempool *const *pools);
 
 /* Create port c->ports[idx], attach it (and its xconnect peer, if present), open its socket. */
-int vhacc_app_port_open(const struct vhacc_config *c, uint16_t idx, struct rte_mempool *const *pools);
+int vhacc_app_port_open(
+	const struct vhacc_config *c, uint16_t idx, struct rte_mempool *const *pools);
 
 /* Free a port whose socket is closed, and its ethdev. Control lcore. */
 void vhacc_app_port_close(struct vhacc_port *p);

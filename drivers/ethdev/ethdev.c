@@ -74,8 +74,8 @@ vhacc_ethdev_open(const char *devargs, uint16_t nqueues, uint16_t mtu, struct rt
 	for (q = 0; q < nqueues && ret == 0; q++) {
 		ret = rte_eth_rx_queue_setup(pid, q, nb_rxd, rte_eth_dev_socket_id(pid), NULL, mp);
 		if (ret == 0)
-			ret = rte_eth_tx_queue_setup(pid, q, nb_txd, rte_eth_dev_socket_id(pid),
-				NULL);
+			ret = rte_eth_tx_queue_setup(
+				pid, q, nb_txd, rte_eth_dev_socket_id(pid), NULL);
 	}
 	if (ret != 0)
 		goto fail;

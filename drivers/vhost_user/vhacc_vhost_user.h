@@ -20,9 +20,9 @@
 struct vhacc_port;
 
 /* rte_vhost protocol features vhacc offers. */
-#define VHACC_PROTOCOL_FEATURES                                                                \
-	((1ULL << VHOST_USER_PROTOCOL_F_MQ) | (1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD) |       \
-		(1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK) |                                     \
+#define VHACC_PROTOCOL_FEATURES                                                                    \
+	((1ULL << VHOST_USER_PROTOCOL_F_MQ) | (1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD) |          \
+		(1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK) |                                        \
 		(1ULL << VHOST_USER_PROTOCOL_F_NET_MTU))
 
 /* Create the port's socket (server) or start connecting (client). Control lcore. */

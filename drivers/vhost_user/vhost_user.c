@@ -121,8 +121,8 @@ read_mem_table(struct vhacc_port *p)
 	if (rte_vhost_get_mem_table(p->vid, &m) != 0)
 		return -EIO;
 	if (m->nregions > VHACC_GUEST_MAX_REGIONS) {
-		VHACC_LOG(vhost, ERR, "port %s: %u memory regions, vhacc handles %u",
-			p->conf.name, m->nregions, VHACC_GUEST_MAX_REGIONS);
+		VHACC_LOG(vhost, ERR, "port %s: %u memory regions, vhacc handles %u", p->conf.name,
+			m->nregions, VHACC_GUEST_MAX_REGIONS);
 		free(m);
 		return -E2BIG;
 	}
@@ -300,8 +300,7 @@ pre_msg_ctl(void *arg)
 
 	if (p == NULL || !p->running)
 		return 0;
-	VHACC_LOG(vhost, INFO, "port %s: pausing for vhost-user request %u", p->conf.name,
-		r->msg);
+	VHACC_LOG(vhost, INFO, "port %s: pausing for vhost-user request %u", p->conf.name, r->msg);
 	device_stop_ctl(p);
 	return 1; /* paused: resume after the message */
 }

@@ -19,14 +19,14 @@
 
 #define VHACC_LOG_DECLARE(mod) extern int vhacc_logtype_##mod
 
-#define VHACC_LOG(mod, level, fmt, ...)                                                           \
+#define VHACC_LOG(mod, level, fmt, ...)                                                            \
 	rte_log(RTE_LOG_##level, vhacc_logtype_##mod, "vhacc." #mod ": " fmt "\n", ##__VA_ARGS__)
 
 #ifndef VHACC_DP_LOG_LEVEL
 #define VHACC_DP_LOG_LEVEL 0
 #endif
 
-#define VHACC_DP_LOG(mod, level, fmt, ...)                                                        \
+#define VHACC_DP_LOG(mod, level, fmt, ...)                                                         \
 	do {                                                                                       \
 		if (RTE_LOG_##level <= VHACC_DP_LOG_LEVEL)                                         \
 			VHACC_LOG(mod, level, fmt, ##__VA_ARGS__);                                 \

@@ -16,13 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VHACC_MAX_PORTS        32
-#define VHACC_MAX_QUEUE_PAIRS  16
-#define VHACC_MAX_WORKERS      64
-#define VHACC_NAME_MAX         32
-#define VHACC_PATH_MAX         256
-#define VHACC_DEVARGS_MAX      512
-#define VHACC_ERR_MAX          512
+#define VHACC_MAX_PORTS       32
+#define VHACC_MAX_QUEUE_PAIRS 16
+#define VHACC_MAX_WORKERS     64
+#define VHACC_NAME_MAX        32
+#define VHACC_PATH_MAX        256
+#define VHACC_DEVARGS_MAX     512
+#define VHACC_ERR_MAX         512
 
 /* Feature bits vhacc knows by name (virtio and vhost bit numbers). */
 struct vhacc_feature_name {
@@ -44,23 +44,24 @@ enum vhacc_attach_kind {
 };
 
 struct vhacc_port_conf {
-	char name[VHACC_NAME_MAX];      /* section name; letters, digits, '_' , '-' */
-	char socket[VHACC_PATH_MAX];    /* absolute after validation (relative ones are under run_dir) */
-	bool client;                    /* mode = client: vhacc connects and reconnects */
-	uint16_t queue_pairs;           /* 1..VHACC_MAX_QUEUE_PAIRS, default 1 */
-	uint64_t features;              /* offered features after offer/mask */
+	char name[VHACC_NAME_MAX]; /* section name; letters, digits, '_' , '-' */
+	char socket
+		[VHACC_PATH_MAX]; /* absolute after validation (relative ones are under run_dir) */
+	bool client;              /* mode = client: vhacc connects and reconnects */
+	uint16_t queue_pairs;     /* 1..VHACC_MAX_QUEUE_PAIRS, default 1 */
+	uint64_t features;        /* offered features after offer/mask */
 	uint8_t mac[6];
-	bool mac_set;                   /* default: 02:00:00:00:00:<port index+1> */
-	uint16_t mtu;                   /* 68..9000, default 1500 */
+	bool mac_set; /* default: 02:00:00:00:00:<port index+1> */
+	uint16_t mtu; /* 68..9000, default 1500 */
 	enum vhacc_attach_kind attach;
 	char xconnect_peer[VHACC_NAME_MAX];
-	uint16_t xconnect_peer_idx;     /* filled by validation */
+	uint16_t xconnect_peer_idx; /* filled by validation */
 	char ethdev_devargs[VHACC_DEVARGS_MAX];
 };
 
 /* One queue pair assigned to a worker. */
 struct vhacc_qp_ref {
-	uint16_t port;                  /* index into vhacc_config.ports */
+	uint16_t port; /* index into vhacc_config.ports */
 	uint16_t qp;
 };
 
@@ -71,9 +72,9 @@ struct vhacc_worker_conf {
 };
 
 struct vhacc_config {
-	char run_dir[VHACC_PATH_MAX];   /* default /run/vhacc */
-	uint32_t mbufs;                 /* mbuf pool size, default 16384 */
-	uint16_t burst;                 /* packets per burst, 1..256, default 32 */
+	char run_dir[VHACC_PATH_MAX]; /* default /run/vhacc */
+	uint32_t mbufs;               /* mbuf pool size, default 16384 */
+	uint16_t burst;               /* packets per burst, 1..256, default 32 */
 	uint16_t nports;
 	struct vhacc_port_conf ports[VHACC_MAX_PORTS];
 	/* Workers: from [worker N] sections; if there are none, validation
@@ -91,8 +92,8 @@ void vhacc_config_init(struct vhacc_config *c);
  * `origin` names the source in errors ("vhacc.conf", "<embedded>").
  * Returns 0, or -EINVAL with one line in err: "<origin>:<line>: <key>: <reason>".
  */
-int vhacc_config_parse(struct vhacc_config *c, const char *text, const char *origin, char *err,
-	size_t errlen);
+int vhacc_config_parse(
+	struct vhacc_config *c, const char *text, const char *origin, char *err, size_t errlen);
 
 /* Read a file and parse it. -errno and a message on error (missing file included). */
 int vhacc_config_load(struct vhacc_config *c, const char *path, char *err, size_t errlen);

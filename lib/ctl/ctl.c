@@ -133,8 +133,8 @@ vhacc_ctl_call(vhacc_ctl_fn fn, void *arg, unsigned int timeout_ms)
 			break;
 		if (st == REQ_PENDING && deadline != 0 && rte_get_timer_cycles() > deadline) {
 			expected = REQ_PENDING;
-			if (__atomic_compare_exchange_n(&req->state, &expected, REQ_WITHDRAWN, false,
-				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			if (__atomic_compare_exchange_n(&req->state, &expected, REQ_WITHDRAWN,
+				    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 				return -ETIMEDOUT; /* control lcore frees it */
 			continue;
 		}

@@ -59,8 +59,8 @@ poll_guest_tx(const struct vhacc_dp_entry *e, bool to_eth, uint16_t burst, uint6
 	uint16_t n;
 
 	if (p->count != 0) {
-		n = flush_pending(e, p, to_eth, e->dst, &e->qp->stats.drop_peer_down, now,
-			hold_cycles);
+		n = flush_pending(
+			e, p, to_eth, e->dst, &e->qp->stats.drop_peer_down, now, hold_cycles);
 		if (p->count != 0)
 			return n; /* back-pressure: leave new packets in the guest's ring */
 	}
@@ -85,8 +85,8 @@ poll_eth_rx(const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now, uint64
 	uint16_t n;
 
 	if (p->count != 0) {
-		n = flush_pending(e, p, false, e->rx, &e->qp->stats.drop_guest_down, now,
-			hold_cycles);
+		n = flush_pending(
+			e, p, false, e->rx, &e->qp->stats.drop_guest_down, now, hold_cycles);
 		if (p->count != 0)
 			return n;
 	}
@@ -103,8 +103,8 @@ poll_eth_rx(const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now, uint64
 }
 
 unsigned int
-vhacc_dp_poll_entry(const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now,
-	uint64_t hold_cycles)
+vhacc_dp_poll_entry(
+	const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now, uint64_t hold_cycles)
 {
 	if (e->kind == VHACC_DP_VHOST)
 		return poll_guest_tx(e, false, burst, now, hold_cycles);

@@ -51,7 +51,8 @@ vhacc_dp_worker_main(void *arg)
 
 		if (l != NULL)
 			for (i = 0; i < l->n; i++)
-				moved += vhacc_dp_poll_entry(&l->e[i], w->burst, now, w->hold_cycles);
+				moved += vhacc_dp_poll_entry(
+					&l->e[i], w->burst, now, w->hold_cycles);
 
 		/* Nothing named by a list older than `l` is referenced past this point. */
 		rte_rcu_qsbr_quiescent(qsbr, id);

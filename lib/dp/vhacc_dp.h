@@ -28,25 +28,25 @@ struct vhacc_virtq;
 
 /* Per queue pair drop/forward counters, written by the owning worker only. */
 struct vhacc_dp_stats {
-	uint64_t drop_peer_down;   /* destination vring not running */
-	uint64_t drop_dest_full;   /* destination refused packets for longer than the hold time */
-	uint64_t drop_guest_down;  /* ethdev RX while the guest RX vring is not running */
-	uint64_t eth_rx;           /* packets received from the ethdev uplink */
-	uint64_t eth_tx;           /* packets sent to the ethdev uplink */
+	uint64_t drop_peer_down;  /* destination vring not running */
+	uint64_t drop_dest_full;  /* destination refused packets for longer than the hold time */
+	uint64_t drop_guest_down; /* ethdev RX while the guest RX vring is not running */
+	uint64_t eth_rx;          /* packets received from the ethdev uplink */
+	uint64_t eth_tx;          /* packets sent to the ethdev uplink */
 };
 
 /* Packets held for a destination that had no room yet (back-pressure). */
 struct vhacc_dp_pending {
-	uint16_t head;             /* first packet not yet delivered */
-	uint16_t count;            /* packets from head */
-	uint64_t since;            /* TSC when the destination first refused */
+	uint16_t head;  /* first packet not yet delivered */
+	uint16_t count; /* packets from head */
+	uint64_t since; /* TSC when the destination first refused */
 	struct rte_mbuf *pkts[VHACC_DP_BURST_MAX];
 };
 
 /* Mutable per queue pair state; owned by the worker whose list names it. */
 struct vhacc_dp_qp {
-	struct vhacc_dp_pending to_dst;  /* guest TX -> destination */
-	struct vhacc_dp_pending to_rx;   /* ethdev RX -> guest RX */
+	struct vhacc_dp_pending to_dst; /* guest TX -> destination */
+	struct vhacc_dp_pending to_rx;  /* ethdev RX -> guest RX */
 	struct vhacc_dp_stats stats;
 } __rte_cache_aligned;
 
@@ -59,9 +59,9 @@ enum vhacc_dp_kind {
 struct vhacc_dp_entry {
 	struct vhacc_dp_qp *qp;
 	enum vhacc_dp_kind kind;
-	struct vhacc_virtq *src;   /* guest TX vring to poll; NULL: not running */
-	struct vhacc_virtq *dst;   /* VHACC_DP_VHOST: RX vring fed by src; NULL: peer down */
-	struct vhacc_virtq *rx;    /* VHACC_DP_ETHDEV: guest RX vring fed by the ethdev; NULL: down */
+	struct vhacc_virtq *src; /* guest TX vring to poll; NULL: not running */
+	struct vhacc_virtq *dst; /* VHACC_DP_VHOST: RX vring fed by src; NULL: peer down */
+	struct vhacc_virtq *rx;  /* VHACC_DP_ETHDEV: guest RX vring fed by the ethdev; NULL: down */
 	uint16_t eth_port;
 	uint16_t eth_queue;
 	struct rte_mempool *mp;
@@ -75,14 +75,14 @@ struct vhacc_dp_list {
 /* Per worker counters, written by the worker, read by the control lcore. */
 struct vhacc_dp_worker_stats {
 	uint64_t loops;
-	uint64_t busy_cycles;      /* loops that moved at least one packet */
+	uint64_t busy_cycles; /* loops that moved at least one packet */
 	uint64_t idle_cycles;
 };
 
 struct vhacc_dp_worker {
 	unsigned int lcore;
 	uint16_t burst;
-	uint64_t hold_cycles;      /* how long pending packets wait for room */
+	uint64_t hold_cycles;       /* how long pending packets wait for room */
 	struct vhacc_dp_list *list; /* published with release, read with acquire */
 	volatile bool stop;
 	struct vhacc_dp_worker_stats stats;
@@ -101,7 +101,7 @@ void vhacc_dp_stop(struct vhacc_dp_worker *w);
 int vhacc_dp_worker_main(void *arg);
 
 /* One poll of one entry; returns the number of packets moved. Exposed for tests. */
-unsigned int vhacc_dp_poll_entry(const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now,
-	uint64_t hold_cycles);
+unsigned int vhacc_dp_poll_entry(
+	const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now, uint64_t hold_cycles);
 
 #endif /* VHACC_DP_H */

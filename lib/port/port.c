@@ -68,8 +68,7 @@ vhacc_port_create(const struct vhacc_port_conf *conf, struct rte_mempool *mp)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	p->qps = rte_zmalloc("vhacc_qps", sizeof(*p->qps) * conf->queue_pairs,
-		RTE_CACHE_LINE_SIZE);
+	p->qps = rte_zmalloc("vhacc_qps", sizeof(*p->qps) * conf->queue_pairs, RTE_CACHE_LINE_SIZE);
 	if (p->qps == NULL) {
 		rte_free(p);
 		rte_errno = ENOMEM;

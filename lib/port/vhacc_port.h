@@ -38,10 +38,10 @@ vhacc_tx_vring(uint16_t qp)
 }
 
 struct vhacc_port_vring {
-	struct vhacc_virtq *vq;   /* allocated on first start, kept (stats survive reconnects) */
-	uint16_t vq_cap;          /* ring size vq has room for */
-	bool enabled;             /* the frontend enabled it (vring_state_changed) */
-	bool running;             /* set up from the frontend's ring; polled while the port runs */
+	struct vhacc_virtq *vq; /* allocated on first start, kept (stats survive reconnects) */
+	uint16_t vq_cap;        /* ring size vq has room for */
+	bool enabled;           /* the frontend enabled it (vring_state_changed) */
+	bool running;           /* set up from the frontend's ring; polled while the port runs */
 };
 
 struct vhacc_port {
@@ -51,17 +51,17 @@ struct vhacc_port {
 	struct rte_mempool *mp;
 
 	/* frontend connection (vhost-user) */
-	int vid;                  /* -1: no frontend connected */
-	bool running;             /* device started (new_device) and not stopped */
-	uint64_t features;        /* negotiated */
+	int vid;           /* -1: no frontend connected */
+	bool running;      /* device started (new_device) and not stopped */
+	uint64_t features; /* negotiated */
 	struct vhacc_guest_mem mem;
-	uint16_t nr_vrings;       /* vrings the frontend set up */
+	uint16_t nr_vrings; /* vrings the frontend set up */
 	struct vhacc_port_vring vrings[VHACC_MAX_VRINGS];
 	uint64_t connects;
 	uint64_t disconnects;
 
 	/* attachment */
-	struct vhacc_port *peer;  /* loopback: itself; xconnect: the peer; ethdev: NULL */
+	struct vhacc_port *peer; /* loopback: itself; xconnect: the peer; ethdev: NULL */
 	bool has_eth;
 	uint16_t eth_port;
 

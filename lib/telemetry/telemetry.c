@@ -168,8 +168,8 @@ add_vring_stats(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t idx
 	rte_tel_data_add_dict_u64(c, "rx_no_buffers", st.rx_no_buffers);
 	rte_tel_data_add_dict_u64(c, "broken", st.broken);
 	rte_tel_data_add_dict_string(c, "broken_reason",
-		vq != NULL && vq->broken ? vhacc_virtq_broken_reason_str(vq->broken_reason) :
-					   "none");
+		vq != NULL && vq->broken ? vhacc_virtq_broken_reason_str(vq->broken_reason)
+					 : "none");
 	rte_tel_data_add_dict_u64(c, "notifications", st.notifications);
 	rte_tel_data_add_dict_u64(c, "notify_suppressed", st.notify_suppressed);
 	if (vq != NULL) {
@@ -252,8 +252,8 @@ lcores_ctl(void *arg)
 		rte_tel_data_add_dict_u64(c, "loops", wk->stats.loops);
 		rte_tel_data_add_dict_u64(c, "busy_cycles", busy);
 		rte_tel_data_add_dict_u64(c, "idle_cycles", idle);
-		rte_tel_data_add_dict_int(c, "busy_percent",
-			busy + idle ? (int)(busy * 100 / (busy + idle)) : 0);
+		rte_tel_data_add_dict_int(
+			c, "busy_percent", busy + idle ? (int)(busy * 100 / (busy + idle)) : 0);
 		snprintf(name, sizeof(name), "worker%u", wk->lcore);
 		rte_tel_data_add_dict_container(r->d, name, c, 0);
 	}
@@ -293,12 +293,12 @@ vhacc_telemetry_init(void)
 {
 	int ret = 0;
 
-	ret |= rte_telemetry_register_cmd("/vhacc/ports", ports_cb,
-		"Ports by name and id. No parameters");
+	ret |= rte_telemetry_register_cmd(
+		"/vhacc/ports", ports_cb, "Ports by name and id. No parameters");
 	ret |= rte_telemetry_register_cmd("/vhacc/port/info", info_cb,
 		"Port configuration and connection. Parameters: port id or name");
-	ret |= rte_telemetry_register_cmd("/vhacc/port/stats", stats_cb,
-		"Per-queue counters. Parameters: port id or name");
+	ret |= rte_telemetry_register_cmd(
+		"/vhacc/port/stats", stats_cb, "Per-queue counters. Parameters: port id or name");
 	ret |= rte_telemetry_register_cmd("/vhacc/lcores", lcores_cb,
 		"Worker lcores: queue pairs they poll, busy/idle. No parameters");
 	return ret == 0 ? 0 : -EINVAL;

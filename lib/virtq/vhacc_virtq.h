@@ -59,14 +59,14 @@ void *vhacc_guest_mem_translate(const struct vhacc_guest_mem *mem, uint64_t gpa,
 /* Why a queue was marked broken. */
 enum vhacc_virtq_broken_reason {
 	VHACC_BROKEN_NONE = 0,
-	VHACC_BROKEN_AVAIL_IDX,     /* avail->idx moved by more than the ring size */
-	VHACC_BROKEN_DESC_INDEX,    /* head or next index >= ring size */
-	VHACC_BROKEN_CHAIN_LOOP,    /* chain longer than the ring size (loop) */
-	VHACC_BROKEN_BAD_ADDR,      /* buffer or table outside guest memory */
-	VHACC_BROKEN_BAD_LEN,       /* zero length or gpa + len overflows */
-	VHACC_BROKEN_INDIRECT,      /* nested indirect, INDIRECT|NEXT, bad table size */
-	VHACC_BROKEN_DESC_DIR,      /* write-only desc in a TX chain / read-only in RX */
-	VHACC_BROKEN_SHORT_CHAIN,   /* TX chain without payload after the net header */
+	VHACC_BROKEN_AVAIL_IDX,   /* avail->idx moved by more than the ring size */
+	VHACC_BROKEN_DESC_INDEX,  /* head or next index >= ring size */
+	VHACC_BROKEN_CHAIN_LOOP,  /* chain longer than the ring size (loop) */
+	VHACC_BROKEN_BAD_ADDR,    /* buffer or table outside guest memory */
+	VHACC_BROKEN_BAD_LEN,     /* zero length or gpa + len overflows */
+	VHACC_BROKEN_INDIRECT,    /* nested indirect, INDIRECT|NEXT, bad table size */
+	VHACC_BROKEN_DESC_DIR,    /* write-only desc in a TX chain / read-only in RX */
+	VHACC_BROKEN_SHORT_CHAIN, /* TX chain without payload after the net header */
 	VHACC_BROKEN_REASON_MAX,
 };
 
@@ -78,40 +78,40 @@ const char *vhacc_virtq_broken_reason_str(enum vhacc_virtq_broken_reason r);
  * by the control lcore. Every dropped packet is counted under one reason.
  */
 struct vhacc_virtq_stats {
-	uint64_t packets;          /* packets moved through this queue */
-	uint64_t bytes;            /* frame bytes (without virtio-net header) */
-	uint64_t no_mbuf;          /* TX: mbuf pool empty; chain left in the ring, not a drop */
-	uint64_t drop_too_big;     /* RX: larger than the guest's buffers; TX: frame over 64 KiB */
-	uint64_t drop_runt;        /* RX: packet of length 0 given to enqueue */
-	uint64_t rx_no_buffers;    /* RX: bursts that found no guest buffer (not a drop) */
-	uint64_t broken;           /* times the ring was found broken */
-	uint64_t notifications;    /* eventfd writes to the guest (calls) */
-	uint64_t notify_suppressed;/* calls skipped by EVENT_IDX / NO_INTERRUPT */
-	uint64_t drop_over_mtu;    /* frame longer than conf.max_frame, dropped (TX and RX) */
+	uint64_t packets;           /* packets moved through this queue */
+	uint64_t bytes;             /* frame bytes (without virtio-net header) */
+	uint64_t no_mbuf;           /* TX: mbuf pool empty; chain left in the ring, not a drop */
+	uint64_t drop_too_big;      /* RX: larger than the guest's buffers; TX: frame over 64 KiB */
+	uint64_t drop_runt;         /* RX: packet of length 0 given to enqueue */
+	uint64_t rx_no_buffers;     /* RX: bursts that found no guest buffer (not a drop) */
+	uint64_t broken;            /* times the ring was found broken */
+	uint64_t notifications;     /* eventfd writes to the guest (calls) */
+	uint64_t notify_suppressed; /* calls skipped by EVENT_IDX / NO_INTERRUPT */
+	uint64_t drop_over_mtu;     /* frame longer than conf.max_frame, dropped (TX and RX) */
 };
 
 /* What the control lcore hands over when a queue is (re)started. */
 struct vhacc_virtq_conf {
-	struct vring_desc *desc;   /* host pointers, already translated by rte_vhost */
+	struct vring_desc *desc; /* host pointers, already translated by rte_vhost */
 	struct vring_avail *avail;
 	struct vring_used *used;
-	uint16_t size;             /* power of two, 1..32768 */
-	uint16_t last_avail_idx;   /* from rte_vhost_get_vring_base() */
+	uint16_t size;           /* power of two, 1..32768 */
+	uint16_t last_avail_idx; /* from rte_vhost_get_vring_base() */
 	uint16_t last_used_idx;
-	uint64_t features;         /* negotiated virtio features */
+	uint64_t features; /* negotiated virtio features */
 	const struct vhacc_guest_mem *mem;
-	uint32_t last_region;      /* translation cache: region of the last buffer */
-	int callfd;                /* -1: never notify (counted as suppressed) */
-	int vid;                   /* rte_vhost device id, for dirty logging */
-	uint16_t vring_idx;        /* rte_vhost vring index, for dirty logging */
-	bool is_rx;                /* true: device writes (guest RX); false: guest TX */
-	uint32_t max_frame;        /* longest Ethernet frame allowed (MTU + 18); 0: no limit */
+	uint32_t last_region; /* translation cache: region of the last buffer */
+	int callfd;           /* -1: never notify (counted as suppressed) */
+	int vid;              /* rte_vhost device id, for dirty logging */
+	uint16_t vring_idx;   /* rte_vhost vring index, for dirty logging */
+	bool is_rx;           /* true: device writes (guest RX); false: guest TX */
+	uint32_t max_frame;   /* longest Ethernet frame allowed (MTU + 18); 0: no limit */
 };
 
 /* Descriptor-chain bookkeeping entry while the device holds a chain. */
 struct vhacc_virtq_held {
 	uint16_t head;
-	uint32_t len;              /* bytes written (RX) or 0 (TX) */
+	uint32_t len; /* bytes written (RX) or 0 (TX) */
 };
 
 struct vhacc_virtq {
@@ -128,21 +128,21 @@ struct vhacc_virtq {
 	bool mrg_rxbuf;
 	bool indirect;
 	bool in_order;
-	bool log;                  /* VHOST_F_LOG_ALL negotiated: dirty-log every write */
-	uint16_t hdr_len;          /* virtio-net header: 12 (VERSION_1 or MRG_RXBUF) or 10 */
-	uint32_t max_frame;        /* from conf; 0: no limit */
+	bool log;           /* VHOST_F_LOG_ALL negotiated: dirty-log every write */
+	uint16_t hdr_len;   /* virtio-net header: 12 (VERSION_1 or MRG_RXBUF) or 10 */
+	uint32_t max_frame; /* from conf; 0: no limit */
 
 	/* exact state: the next issues export exactly these */
-	uint16_t last_avail_idx;   /* next avail ring slot the device will read */
-	uint16_t last_used_idx;    /* used->idx as last published by the device */
-	uint16_t signalled_used;   /* used idx at the last notification decision */
+	uint16_t last_avail_idx; /* next avail ring slot the device will read */
+	uint16_t last_used_idx;  /* used->idx as last published by the device */
+	uint16_t signalled_used; /* used idx at the last notification decision */
 	bool signalled_used_valid;
 
 	/* chains taken from avail but not yet published in used; 0 between bursts */
 	uint16_t nheld;
 
 	const struct vhacc_guest_mem *mem;
-	uint32_t last_region;      /* translation cache: region of the last buffer */
+	uint32_t last_region; /* translation cache: region of the last buffer */
 	int callfd;
 	int vid;
 	uint16_t vring_idx;
@@ -174,8 +174,8 @@ int vhacc_virtq_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf
  * guest if its event index or flags ask for it. Returns the number of mbufs
  * stored in pkts. If mp runs dry, stops early without consuming the chain.
  */
-uint16_t vhacc_virtq_dequeue_burst(struct vhacc_virtq *q, struct rte_mempool *mp,
-	struct rte_mbuf **pkts, uint16_t n);
+uint16_t vhacc_virtq_dequeue_burst(
+	struct vhacc_virtq *q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n);
 
 /*
  * mbufs -> guest RX. Writes up to n packets into available guest buffers

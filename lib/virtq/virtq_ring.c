@@ -74,9 +74,9 @@ vhacc_virtq_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf)
 	q->indirect = has_feature(conf->features, VIRTIO_RING_F_INDIRECT_DESC);
 	q->in_order = has_feature(conf->features, VIRTIO_F_IN_ORDER);
 	q->log = has_feature(conf->features, VHOST_F_LOG_ALL);
-	q->hdr_len = (q->mrg_rxbuf || has_feature(conf->features, VIRTIO_F_VERSION_1)) ?
-			     sizeof(struct virtio_net_hdr_mrg_rxbuf) :
-			     sizeof(struct virtio_net_hdr);
+	q->hdr_len = (q->mrg_rxbuf || has_feature(conf->features, VIRTIO_F_VERSION_1))
+			     ? sizeof(struct virtio_net_hdr_mrg_rxbuf)
+			     : sizeof(struct virtio_net_hdr);
 	q->max_frame = conf->max_frame;
 	q->last_avail_idx = conf->last_avail_idx;
 	q->last_used_idx = conf->last_used_idx;
@@ -224,8 +224,8 @@ log_used_ring(struct vhacc_virtq *q, uint16_t first, uint16_t n)
 	rte_vhost_log_used_vring(q->vid, q->vring_idx, ring + start * elem, part * elem);
 	if (part < n)
 		rte_vhost_log_used_vring(q->vid, q->vring_idx, ring, (uint64_t)(n - part) * elem);
-	rte_vhost_log_used_vring(q->vid, q->vring_idx, offsetof(struct vring_used, idx),
-		sizeof(q->used->idx));
+	rte_vhost_log_used_vring(
+		q->vid, q->vring_idx, offsetof(struct vring_used, idx), sizeof(q->used->idx));
 }
 
 void

@@ -119,7 +119,7 @@ rx_fill_chain(struct vhacc_virtq *q, uint16_t head, struct rx_src *s, uint32_t *
 static enum rx_result
 rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t avail_idx, uint16_t *nused)
 {
-	struct virtio_net_hdr_mrg_rxbuf hdr = { .num_buffers = 0 };
+	struct virtio_net_hdr_mrg_rxbuf hdr = {.num_buffers = 0};
 	uint16_t start_avail = q->last_avail_idx, start_used = *nused, nbufs = 0;
 	uint32_t remaining = q->hdr_len + m->pkt_len;
 	struct rx_src s = {
@@ -141,9 +141,8 @@ rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t avail_idx, uint
 			 * It can never fit if one chain was too small for a
 			 * non-mergeable packet, or if the guest had made its
 			 * whole ring available and that was not enough. */
-			bool too_big = q->mrg_rxbuf ?
-					       (uint16_t)(avail_idx - start_avail) == q->size :
-					       nbufs == 1;
+			bool too_big = q->mrg_rxbuf ? (uint16_t)(avail_idx - start_avail) == q->size
+						    : nbufs == 1;
 
 			q->last_avail_idx = start_avail;
 			*nused = start_used;

@@ -122,8 +122,8 @@ tx_alloc(struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
 }
 
 uint16_t
-vhacc_virtq_dequeue_burst(struct vhacc_virtq *q, struct rte_mempool *mp, struct rte_mbuf **pkts,
-	uint16_t n)
+vhacc_virtq_dequeue_burst(
+	struct vhacc_virtq *q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t avail_idx, navail, i, nmbufs, count = 0, nused = 0;
 

@@ -947,11 +947,12 @@ test_example_file(void **state)
 {
 	char path[1024];
 	const char *tail = "tests/unit/test_config.c";
-	size_t n = strlen(__FILE__);
+	const char *file = __FILE__;
+	size_t n = strlen(file);
 
 	(void)state;
-	assert_true(n >= strlen(tail) && strcmp(__FILE__ + n - strlen(tail), tail) == 0);
-	snprintf(path, sizeof(path), "%.*sconfig/vhacc.conf", (int)(n - strlen(tail)), __FILE__);
+	assert_true(n >= strlen(tail) && strcmp(file + n - strlen(tail), tail) == 0);
+	snprintf(path, sizeof(path), "%.*sconfig/vhacc.conf", (int)(n - strlen(tail)), file);
 	if (access(path, R_OK) != 0) {
 		print_message("%s not readable from the current directory: skipped\n", path);
 		skip();
