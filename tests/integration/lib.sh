@@ -3,7 +3,7 @@
 pass=0 fail=0
 
 ok() { echo "PASS: $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL: $1"; fail=$((fail + 1)); }
+ko() { echo "FAIL: $1${2:+: $2}"; fail=$((fail + 1)); } # name [reason]
 check() { # name, command...
 	local name=$1
 	shift

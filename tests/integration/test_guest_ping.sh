@@ -83,18 +83,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() { echo "PASS: $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL: $1: $2"; fail=$((fail + 1)); }
-
-# wait_for <seconds> <command...>: poll a condition until a deadline.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS >= end)) && return 1
-		sleep 0.1
-	done
-}
+# ok, ko, wait_for
+source tests/integration/lib.sh
 alive() { kill -0 "$1" 2>/dev/null; }
 dump() { # title, file, lines
 	echo "---- $1 (last ${3:-30} lines of $2) ----"
