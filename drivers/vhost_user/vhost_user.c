@@ -67,15 +67,23 @@ vring_start_ctl(struct vhacc_port *p, uint16_t idx)
 	ret = rte_vhost_get_vhost_vring(p->vid, idx, &vr);
 	if (ret == 0)
 		ret = rte_vhost_get_vring_base(p->vid, idx, &last_avail, &last_used);
+	/* The three unions of rte_vhost_vring hold the packed ring's pointers too. */
 	if (ret != 0 || vr.desc == NULL || vr.avail == NULL || vr.used == NULL) {
 		VHACC_LOG(vhost, ERR, "port %s vring %u: cannot read ring from rte_vhost",
 			p->conf.name, idx);
 		return -EIO;
 	}
 	memset(&c, 0, sizeof(c));
-	c.desc = vr.desc;
-	c.avail = vr.avail;
-	c.used = vr.used;
+	c.packed = (p->features >> VIRTIO_F_RING_PACKED) & 1;
+	if (c.packed) {
+		c.desc_packed = vr.desc_packed;
+		c.driver_event = vr.driver_event;
+		c.device_event = vr.device_event;
+	} else {
+		c.desc = vr.desc;
+		c.avail = vr.avail;
+		c.used = vr.used;
+	}
 	c.size = vr.size;
 	c.last_avail_idx = last_avail;
 	c.last_used_idx = last_used;
@@ -107,6 +115,11 @@ vring_stop_ctl(struct vhacc_port *p, uint16_t idx)
 	if (!p->vrings[idx].running)
 		return;
 	vhacc_port_vring_stop(p, idx, &st);
+	if ((p->features >> VIRTIO_F_RING_PACKED) & 1) {
+		/* rte_vhost's encoding: wrap counter in bit 15 */
+		st.last_avail_idx |= st.avail_wrap ? VHACC_VIRTQ_PACKED_WRAP : 0;
+		st.last_used_idx |= st.used_wrap ? VHACC_VIRTQ_PACKED_WRAP : 0;
+	}
 	rte_vhost_set_vring_base(p->vid, idx, st.last_avail_idx, st.last_used_idx);
 	VHACC_LOG(vhost, INFO, "port %s vring %u: stopped at avail %u, used %u", p->conf.name, idx,
 		st.last_avail_idx, st.last_used_idx);
@@ -146,11 +159,6 @@ device_start_ctl(struct vhacc_port *p)
 
 	if (rte_vhost_get_negotiated_features(p->vid, &p->features) != 0)
 		return -EIO;
-	if (p->features & (1ULL << VIRTIO_F_RING_PACKED)) {
-		VHACC_LOG(vhost, ERR, "port %s: packed ring negotiated but not offered",
-			p->conf.name);
-		return -ENOTSUP;
-	}
 	ret = read_mem_table(p);
 	if (ret != 0)
 		return ret;

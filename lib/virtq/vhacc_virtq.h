@@ -3,7 +3,7 @@
 #define VHACC_VIRTQ_H
 
 /*
- * vhacc virtqueue engine (split rings).
+ * vhacc virtqueue engine: split and packed rings behind one interface.
  *
  * THREADING: the burst functions run on a worker lcore, which owns the queue
  * while it is in that worker's poll list. vhacc_virtq_setup(), _reset(),
@@ -92,11 +92,20 @@ struct vhacc_virtq_stats {
 
 /* What the control lcore hands over when a queue is (re)started. */
 struct vhacc_virtq_conf {
-	struct vring_desc *desc; /* host pointers, already translated by rte_vhost */
+	bool packed;             /* VIRTIO_F_RING_PACKED negotiated: the packed fields below */
+	/* split ring: host pointers, already translated by rte_vhost */
+	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
+	/* packed ring: descriptor ring and the two event suppression areas */
+	struct vring_packed_desc *desc_packed;
+	struct vring_packed_desc_event *driver_event; /* written by the driver */
+	struct vring_packed_desc_event *device_event; /* written by the device */
 	uint16_t size;           /* power of two, 1..32768 */
-	uint16_t last_avail_idx; /* from rte_vhost_get_vring_base() */
+	/* From rte_vhost_get_vring_base(). Split: free-running indices. Packed:
+	 * bits 0..14 the ring index, bit 15 the wrap counter (rte_vhost's
+	 * encoding, VHACC_VIRTQ_PACKED_WRAP). */
+	uint16_t last_avail_idx;
 	uint16_t last_used_idx;
 	uint64_t features; /* negotiated virtio features */
 	const struct vhacc_guest_mem *mem;
@@ -108,6 +117,15 @@ struct vhacc_virtq_conf {
 	uint32_t max_frame;   /* longest Ethernet frame allowed (MTU + 18); 0: no limit */
 };
 
+#define VHACC_VIRTQ_PACKED_WRAP (1u << 15)
+
+/* A used entry built during a burst, published at its end. */
+struct vhacc_virtq_used {
+	uint32_t id;   /* split: head index; packed: buffer id */
+	uint32_t len;  /* bytes written (RX) or 0 (TX) */
+	uint16_t ndesc; /* packed: descriptors the chain took in the ring */
+};
+
 /* Descriptor-chain bookkeeping entry while the device holds a chain. */
 struct vhacc_virtq_held {
 	uint16_t head;
@@ -116,9 +134,13 @@ struct vhacc_virtq_held {
 
 struct vhacc_virtq {
 	/* ring, from conf */
+	bool packed;
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
+	struct vring_packed_desc *desc_packed;
+	struct vring_packed_desc_event *driver_event;
+	struct vring_packed_desc_event *device_event;
 	uint16_t size;
 	uint16_t mask;
 	bool is_rx;
@@ -133,8 +155,12 @@ struct vhacc_virtq {
 	uint32_t max_frame; /* from conf; 0: no limit */
 
 	/* exact state: the next issues export exactly these */
+	/* split: free-running avail slot and used->idx; packed: ring index
+	 * 0..size-1 of the next descriptor to read / to write as used */
 	uint16_t last_avail_idx; /* next avail ring slot the device will read */
 	uint16_t last_used_idx;  /* used->idx as last published by the device */
+	bool avail_wrap;         /* packed: the driver's wrap counter expected next */
+	bool used_wrap;          /* packed: the device's used wrap counter */
 	uint16_t signalled_used; /* used idx at the last notification decision */
 	bool signalled_used_valid;
 
@@ -153,7 +179,7 @@ struct vhacc_virtq {
 	struct vhacc_virtq_stats stats;
 
 	/* used entries built during a burst, written to the ring once at its end */
-	struct vring_used_elem shadow[]; /* size entries, see vhacc_virtq_alloc_size() */
+	struct vhacc_virtq_used shadow[]; /* size entries, see vhacc_virtq_alloc_size() */
 };
 
 /* Bytes to allocate for a queue of ring size `size` (struct + shadow array). */
@@ -191,8 +217,10 @@ uint16_t vhacc_virtq_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts
 
 /* Exact ring position, for queue-state export and rte_vhost_set_vring_base(). */
 struct vhacc_virtq_state {
-	uint16_t last_avail_idx;
+	uint16_t last_avail_idx; /* packed: ring index 0..size-1 */
 	uint16_t last_used_idx;
+	bool avail_wrap;         /* packed only */
+	bool used_wrap;
 };
 
 void vhacc_virtq_get_state(const struct vhacc_virtq *q, struct vhacc_virtq_state *st);

@@ -182,6 +182,12 @@ virtq_prefetch_burst(struct vhacc_virtq *q, uint16_t n, bool write)
 	}
 }
 
+/* Packed ring (virtq_packed_*.c); the public functions dispatch on q->packed. */
+int virtq_packed_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf);
+uint16_t virtq_packed_dequeue_burst(struct vhacc_virtq *q, struct rte_mempool *mp,
+	struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtq_packed_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16_t n);
+
 /* Write shadow[0..n) to the used ring, publish used->idx, log and notify. */
 void virtq_flush_used(struct vhacc_virtq *q, uint16_t n);
 

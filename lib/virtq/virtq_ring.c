@@ -43,7 +43,7 @@ vhacc_virtq_broken_reason_str(enum vhacc_virtq_broken_reason r)
 size_t
 vhacc_virtq_alloc_size(uint16_t size)
 {
-	return sizeof(struct vhacc_virtq) + (size_t)size * sizeof(struct vring_used_elem);
+	return sizeof(struct vhacc_virtq) + (size_t)size * sizeof(struct vhacc_virtq_used);
 }
 
 static inline bool
@@ -57,6 +57,8 @@ vhacc_virtq_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf)
 {
 	struct vhacc_virtq_stats stats = q->stats;
 
+	if (conf->packed)
+		return virtq_packed_setup(q, conf);
 	if (conf->desc == NULL || conf->avail == NULL || conf->used == NULL || conf->mem == NULL ||
 		conf->size == 0 || conf->size > 32768 || !rte_is_power_of_2(conf->size))
 		return -EINVAL;
@@ -102,6 +104,8 @@ vhacc_virtq_get_state(const struct vhacc_virtq *q, struct vhacc_virtq_state *st)
 {
 	st->last_avail_idx = q->last_avail_idx;
 	st->last_used_idx = q->last_used_idx;
+	st->avail_wrap = q->avail_wrap;
+	st->used_wrap = q->used_wrap;
 }
 
 uint16_t

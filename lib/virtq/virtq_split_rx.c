@@ -174,6 +174,8 @@ rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t avail_idx, uint
 uint16_t
 vhacc_virtq_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16_t n)
 {
+	if (q->packed)
+		return virtq_packed_enqueue_burst(q, pkts, n);
 	uint16_t avail_idx, navail, i, nused = 0;
 
 	if (unlikely(q->broken || n == 0))

@@ -125,6 +125,8 @@ uint16_t
 vhacc_virtq_dequeue_burst(
 	struct vhacc_virtq *q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
 {
+	if (q->packed)
+		return virtq_packed_dequeue_burst(q, mp, pkts, n);
 	uint16_t avail_idx, navail, i, nmbufs, count = 0, nused = 0;
 
 	if (unlikely(q->broken || n == 0))
