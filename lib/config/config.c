@@ -91,8 +91,7 @@ const struct vhacc_feature_name vhacc_feature_names[] = {
 
 /* Known by name, but the datapath cannot serve them yet. */
 #define UNSUPPORTED_FEATURES                                                                       \
-	(BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ) | BIT(VIRTIO_NET_F_CSUM) |               \
-		BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO4) |                       \
+	(BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO4) |     \
 		BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_GUEST_TSO4) |                       \
 		BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_F_RING_PACKED))
 
