@@ -18,8 +18,6 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include <linux/virtio_net.h>
-
 #include "vhacc_app.h"
 #include "vhacc_config.h"
 #include "vhacc_ctl.h"
@@ -194,7 +192,6 @@ assign_workers(struct vhacc_config *c, unsigned int *lcores, unsigned int *n)
 {
 	char err[VHACC_ERR_MAX];
 	unsigned int lc, i;
-	uint16_t p;
 
 	*n = 0;
 	RTE_LCORE_FOREACH_WORKER(lc) lcores[(*n)++] = lc;
@@ -209,15 +206,6 @@ assign_workers(struct vhacc_config *c, unsigned int *lcores, unsigned int *n)
 				"vhacc: configuration error: worker %u: not a worker lcore of this "
 				"EAL (main lcore %u, -l sets the lcores)\n",
 				c->workers[i].lcore, rte_get_main_lcore());
-			return -EINVAL;
-		}
-	for (p = 0; p < c->nports; p++)
-		if (c->ports[p].queue_pairs > 1 &&
-			!(c->ports[p].features & (1ULL << VIRTIO_NET_F_MQ))) {
-			fprintf(stderr,
-				"vhacc: configuration error: port %s: queue_pairs: %u needs "
-				"feature mq, which this vhacc does not offer yet\n",
-				c->ports[p].name, c->ports[p].queue_pairs);
 			return -EINVAL;
 		}
 	if (c->nworkers == 0 && vhacc_config_assign_default(c, lcores, *n, err, sizeof(err)) != 0) {

@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/virtio_net.h>
-
 #include <rte_common.h>
 #include <rte_telemetry.h>
 
@@ -133,11 +131,6 @@ add_ctl(void *arg)
 	}
 	if (ret != 0) {
 		ret = reply(r->d, -ret, "%s", err);
-		goto out;
-	}
-	if (tmp->ports[idx].queue_pairs > 1 &&
-		!(tmp->ports[idx].features & (1ULL << VIRTIO_NET_F_MQ))) {
-		ret = reply(r->d, EINVAL, "port %s: queue_pairs: needs feature mq", name);
 		goto out;
 	}
 	/* Only the new port and the worker assignment change in the live configuration. */

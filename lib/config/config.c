@@ -570,10 +570,14 @@ struct feat_layer {
 static void
 apply_features(struct vhacc_port_conf *p, const struct feat_layer *fl)
 {
-	if (fl->has_offer)
+	if (fl->has_offer) {
 		p->features = fl->offer;
-	if (fl->has_mask)
+		p->masked = 0; /* an offer replaces what earlier masks removed */
+	}
+	if (fl->has_mask) {
 		p->features &= ~fl->mask;
+		p->masked |= fl->mask;
+	}
 }
 
 static int
@@ -1003,6 +1007,36 @@ attach_text(const struct vhacc_port_conf *p, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Multiqueue: virtio-net negotiates more than one queue pair only with mq,
+ * and mq requires ctrl_vq (the frontend, not vhacc, serves the control
+ * queue: it tells vhacc which vrings to use with SET_VRING_ENABLE). A port
+ * with queue_pairs > 1 offers both whatever its offer list says; a mask
+ * that removes either from such a port is an error. A one-queue-pair port
+ * offers them only when asked.
+ */
+#define MQ_FEATURES (BIT(VIRTIO_NET_F_MQ) | BIT(VIRTIO_NET_F_CTRL_VQ))
+
+static int
+validate_mq(struct vhacc_port_conf *p, char *err, size_t errlen)
+{
+	if (p->queue_pairs > 1) {
+		if (p->masked & MQ_FEATURES)
+			return set_err(err, errlen,
+				"port %s: mask: %s cannot be masked on a port with %u queue "
+				"pairs (multiqueue needs mq and ctrl_vq)",
+				p->name, (p->masked & BIT(VIRTIO_NET_F_MQ)) ? "mq" : "ctrl_vq",
+				p->queue_pairs);
+		p->features |= MQ_FEATURES;
+	}
+	if ((p->features & BIT(VIRTIO_NET_F_MQ)) && !(p->features & BIT(VIRTIO_NET_F_CTRL_VQ)))
+		return set_err(err, errlen,
+			"port %s: offer: mq needs ctrl_vq (virtio-net requires the control "
+			"queue for multiqueue)",
+			p->name);
+	return 0;
+}
+
 static int
 validate_ports(struct vhacc_config *c, char *err, size_t errlen)
 {
@@ -1014,6 +1048,8 @@ validate_ports(struct vhacc_config *c, char *err, size_t errlen)
 	for (i = 0; i < c->nports; i++) {
 		struct vhacc_port_conf *p = &c->ports[i];
 
+		if (validate_mq(p, err, errlen) != 0)
+			return -EINVAL;
 		if (p->socket[0] == '\0')
 			return set_err(err, errlen, "port %s: socket: the path is empty", p->name);
 		if (p->socket[0] != '/') {

@@ -49,7 +49,8 @@ struct vhacc_port_conf {
 		[VHACC_PATH_MAX]; /* absolute after validation (relative ones are under run_dir) */
 	bool client;              /* mode = client: vhacc connects and reconnects */
 	uint16_t queue_pairs;     /* 1..VHACC_MAX_QUEUE_PAIRS, default 1 */
-	uint64_t features;        /* offered features after offer/mask */
+	uint64_t features; /* offered features after offer/mask (+ mq, ctrl_vq: validation) */
+	uint64_t masked;   /* features removed by a mask since the last offer */
 	uint8_t mac[6];
 	bool mac_set; /* default: 02:00:00:00:00:<port index+1> */
 	uint16_t mtu; /* 68..9000, default 1500 */

@@ -330,7 +330,9 @@ test_every_key(void **state)
 	assert_string_equal(a->socket, "/tmp/sockets/a.sock");
 	assert_true(a->client);
 	assert_int_equal(a->queue_pairs, 4);
-	assert_int_equal(a->features, BIT(F_VERSION_1) | BIT(F_ANY_LAYOUT));
+	/* 4 queue pairs: validation adds mq and ctrl_vq. */
+	assert_int_equal(
+		a->features, BIT(F_VERSION_1) | BIT(F_ANY_LAYOUT) | BIT(F_MQ) | BIT(F_CTRL_VQ));
 	assert_memory_equal(a->mac, mac, 6);
 	assert_true(a->mac_set);
 	assert_int_equal(a->mtu, 9000);
@@ -585,11 +587,8 @@ test_offer_mask(void **state)
 	parse_err("[port a]\noffer = version_1, frobnicate\n",
 		"t.conf:2: offer: ", "unknown feature 'frobnicate'");
 	parse_err("[port a]\nmask = frobnicate\n", "t.conf:2: mask: ", "'frobnicate'");
-	parse_err("[port a]\noffer = version_1,mq\n",
-		"t.conf:2: offer: ", "'mq' is not supported by this vhacc yet");
 	parse_err("[port a]\noffer = version_1,packed\n", "t.conf:2: offer: ", "not supported");
 	parse_err("[port a]\noffer = version_1,guest_tso4\n", "t.conf:2: offer: ", "not supported");
-	parse_err("[port a]\noffer = version_1,ctrl_vq\n", "t.conf:2: offer: ", "'ctrl_vq'");
 	parse_err("[port a]\nmask = mtu, version_1\n", "t.conf:2: mask: ", "version_1");
 	parse_err("[port a]\noffer = mrg_rxbuf\n", "t.conf:2: offer: ", "version_1");
 	parse_err("[port a]\noffer = version_1,,mtu\n", "t.conf:2: offer: ", "empty feature");
@@ -606,6 +605,57 @@ test_offer_mask(void **state)
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
+
+static void
+test_multiqueue(void **state)
+{
+	const uint64_t mq = BIT(F_MQ) | BIT(F_CTRL_VQ);
+
+	(void)state;
+	/* One queue pair: mq and ctrl_vq only when asked. */
+	parse_ok("[port a]\n", true);
+	assert_int_equal(port("a")->features, DEFAULT_FEATURES);
+	parse_ok("[port a]\noffer = version_1, mq, ctrl_vq\n", true);
+	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | mq);
+	parse_ok("[port a]\noffer = version_1, ctrl_vq\n", true);
+	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | BIT(F_CTRL_VQ));
+	/* More than one: both are offered whatever the offer list says. */
+	parse_ok("[port a]\nqueue_pairs = 2\n", false);
+	assert_int_equal(port("a")->features, DEFAULT_FEATURES);
+	assert_int_equal(vhacc_config_validate(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(port("a")->features, DEFAULT_FEATURES | mq);
+	parse_ok("[port a]\nqueue_pairs = 16\noffer = version_1\nmask = log_all\n", true);
+	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | mq);
+	/* Validation twice (a runtime port add re-validates the live copy): unchanged. */
+	assert_int_equal(vhacc_config_validate(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | mq);
+	/* Overrides: queue_pairs from --set. */
+	parse_ok("[port a]\n", false);
+	set_ok("port.a.queue_pairs=4");
+	assert_int_equal(vhacc_config_validate(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(port("a")->features, DEFAULT_FEATURES | mq);
+	/* Masking them off a multiqueue port is an error; an offer after the mask clears it. */
+	validate_err("[port a]\nqueue_pairs = 4\nmask = mq\n", "port a: mask: mq cannot be masked",
+		"4 queue pairs");
+	validate_err("[port a]\nqueue_pairs = 2\nmask = ctrl_vq\n", "port a: mask: ctrl_vq", NULL);
+	parse_ok("[port a]\nqueue_pairs = 2\nmask = mq\n", false);
+	set_ok("port.a.offer=version_1");
+	assert_int_equal(vhacc_config_validate(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | mq);
+	/* Masking them off a one-queue-pair port is harmless. */
+	parse_ok("[port a]\nmask = mq, ctrl_vq\n", true);
+	assert_int_equal(port("a")->features, DEFAULT_FEATURES);
+	/* mq without ctrl_vq is not valid virtio-net. */
+	validate_err("[port a]\noffer = version_1, mq\n", "port a: offer: mq needs ctrl_vq", NULL);
+	validate_err("[port a]\noffer = version_1, mq, ctrl_vq\nmask = ctrl_vq\n",
+		"port a: offer: mq needs ctrl_vq", NULL);
+	/* Both sides of an xconnect with 4 queue pairs. */
+	parse_ok("[port a]\nattach = xconnect:b\nqueue_pairs = 4\n"
+		 "[port b]\nattach = xconnect:a\nqueue_pairs = 4\n",
+		true);
+	assert_int_equal(port("a")->features & mq, mq);
+	assert_int_equal(port("b")->features & mq, mq);
+}
 
 static void
 test_xconnect(void **state)
@@ -996,6 +1046,7 @@ main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_mac),
 		cmocka_unit_test(test_offer_mask),
+		cmocka_unit_test(test_multiqueue),
 		cmocka_unit_test(test_xconnect),
 		cmocka_unit_test(test_sockets),
 		cmocka_unit_test(test_workers),
