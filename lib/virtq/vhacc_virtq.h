@@ -67,6 +67,8 @@ enum vhacc_virtq_broken_reason {
 	VHACC_BROKEN_INDIRECT,    /* nested indirect, INDIRECT|NEXT, bad table size */
 	VHACC_BROKEN_DESC_DIR,    /* write-only desc in a TX chain / read-only in RX */
 	VHACC_BROKEN_SHORT_CHAIN, /* TX chain without payload after the net header */
+	VHACC_BROKEN_BUFFER_ID,   /* packed: buffer id >= ring size */
+	VHACC_BROKEN_WRAP,        /* packed: descriptor inside a chain not available (wrap) */
 	VHACC_BROKEN_REASON_MAX,
 };
 

@@ -30,6 +30,8 @@ static const char *const broken_names[VHACC_BROKEN_REASON_MAX] = {
 	[VHACC_BROKEN_INDIRECT] = "indirect",
 	[VHACC_BROKEN_DESC_DIR] = "desc_dir",
 	[VHACC_BROKEN_SHORT_CHAIN] = "short_chain",
+	[VHACC_BROKEN_BUFFER_ID] = "buffer_id",
+	[VHACC_BROKEN_WRAP] = "wrap",
 };
 
 const char *
