@@ -77,6 +77,37 @@ poll_guest_tx(const struct vhacc_dp_entry *e, bool to_eth, uint16_t burst, uint6
 	return n;
 }
 
+/*
+ * Guest TX -> guest RX in one copy (loopback, cross-connect). A destination
+ * without room leaves the frames in the source ring; once that has lasted
+ * hold_cycles, frames are taken and dropped (drop_dest_full) until the
+ * destination takes again, so a guest that stopped reading cannot wedge its
+ * peer.
+ */
+static inline unsigned int
+poll_guest_xfer(const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now, uint64_t hold_cycles)
+{
+	uint64_t *since = &e->qp->xfer_refused_since;
+	struct rte_mbuf **pkts = e->qp->to_dst.pkts; /* empty: scratch space */
+	uint16_t consumed, n;
+
+	n = vhacc_virtq_xfer_burst(e->src, e->dst, burst, &consumed);
+	if (consumed != 0 || e->src->broken || !vhacc_virtq_split_pending(e->src)) {
+		*since = 0;
+		return n;
+	}
+	if (*since == 0) {
+		*since = now;
+		return 0;
+	}
+	if (now - *since <= hold_cycles)
+		return 0;
+	n = vhacc_virtq_dequeue_burst(e->src, e->mp, pkts, burst);
+	rte_pktmbuf_free_bulk(pkts, n);
+	e->qp->stats.drop_dest_full += n;
+	return 0;
+}
+
 /* Ethdev RX -> guest RX. */
 static inline unsigned int
 poll_eth_rx(const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now, uint64_t hold_cycles)
@@ -106,8 +137,12 @@ unsigned int
 vhacc_dp_poll_entry(
 	const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now, uint64_t hold_cycles)
 {
-	if (e->kind == VHACC_DP_VHOST)
+	if (e->kind == VHACC_DP_VHOST) {
+		if (e->src != NULL && e->dst != NULL && e->qp->to_dst.count == 0 &&
+			vhacc_virtq_xfer_possible(e->src, e->dst))
+			return poll_guest_xfer(e, burst, now, hold_cycles);
 		return poll_guest_tx(e, false, burst, now, hold_cycles);
+	}
 	return poll_guest_tx(e, true, burst, now, hold_cycles) +
 	       poll_eth_rx(e, burst, now, hold_cycles);
 }

@@ -47,6 +47,7 @@ struct vhacc_dp_pending {
 struct vhacc_dp_qp {
 	struct vhacc_dp_pending to_dst; /* guest TX -> destination */
 	struct vhacc_dp_pending to_rx;  /* ethdev RX -> guest RX */
+	uint64_t xfer_refused_since; /* one-copy path: TSC the destination first refused, 0: not */
 	struct vhacc_dp_stats stats;
 } __rte_cache_aligned;
 

@@ -94,7 +94,7 @@ struct vhacc_virtq_stats {
 
 /* What the control lcore hands over when a queue is (re)started. */
 struct vhacc_virtq_conf {
-	bool packed;             /* VIRTIO_F_RING_PACKED negotiated: the packed fields below */
+	bool packed; /* VIRTIO_F_RING_PACKED negotiated: the packed fields below */
 	/* split ring: host pointers, already translated by rte_vhost */
 	struct vring_desc *desc;
 	struct vring_avail *avail;
@@ -103,7 +103,7 @@ struct vhacc_virtq_conf {
 	struct vring_packed_desc *desc_packed;
 	struct vring_packed_desc_event *driver_event; /* written by the driver */
 	struct vring_packed_desc_event *device_event; /* written by the device */
-	uint16_t size;           /* power of two, 1..32768 */
+	uint16_t size;                                /* power of two, 1..32768 */
 	/* From rte_vhost_get_vring_base(). Split: free-running indices. Packed:
 	 * bits 0..14 the ring index, bit 15 the wrap counter (rte_vhost's
 	 * encoding, VHACC_VIRTQ_PACKED_WRAP). */
@@ -123,8 +123,8 @@ struct vhacc_virtq_conf {
 
 /* A used entry built during a burst, published at its end. */
 struct vhacc_virtq_used {
-	uint32_t id;   /* split: head index; packed: buffer id */
-	uint32_t len;  /* bytes written (RX) or 0 (TX) */
+	uint32_t id;    /* split: head index; packed: buffer id */
+	uint32_t len;   /* bytes written (RX) or 0 (TX) */
 	uint16_t ndesc; /* packed: descriptors the chain took in the ring */
 };
 
@@ -217,11 +217,37 @@ uint16_t vhacc_virtq_dequeue_burst(
  */
 uint16_t vhacc_virtq_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16_t n);
 
+/*
+ * Guest TX -> guest RX in one copy (loopback and cross-connect), split rings
+ * only (vhacc_virtq_xfer_possible). Moves up to n frames from src's
+ * available chains into dst's, with the rules of the two bursts above
+ * (checks, mergeable buffers, drops counted, dirty logging, notifications).
+ * When dst has no room the frames stay in src's ring. Returns the frames
+ * delivered; *consumed is the number of src chains used (delivered or
+ * dropped), so the caller sees progress even when everything was dropped.
+ */
+uint16_t vhacc_virtq_xfer_burst(
+	struct vhacc_virtq *src, struct vhacc_virtq *dst, uint16_t n, uint16_t *consumed);
+
+/* Can vhacc_virtq_xfer_burst() move frames from src to dst? (both split rings) */
+static inline bool
+vhacc_virtq_xfer_possible(const struct vhacc_virtq *src, const struct vhacc_virtq *dst)
+{
+	return !src->packed && !dst->packed;
+}
+
+/* Split ring: has the guest made chains available that the device has not taken? */
+static inline bool
+vhacc_virtq_split_pending(const struct vhacc_virtq *q)
+{
+	return __atomic_load_n(&q->avail->idx, __ATOMIC_RELAXED) != q->last_avail_idx;
+}
+
 /* Exact ring position, for queue-state export and rte_vhost_set_vring_base(). */
 struct vhacc_virtq_state {
 	uint16_t last_avail_idx; /* packed: ring index 0..size-1 */
 	uint16_t last_used_idx;
-	bool avail_wrap;         /* packed only */
+	bool avail_wrap; /* packed only */
 	bool used_wrap;
 };
 

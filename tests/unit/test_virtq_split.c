@@ -2726,6 +2726,238 @@ test_probe_mrg_never_fits(void **state)
 
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* One-copy transfer: guest A's TX ring -> guest B's RX ring                 */
+
+/* f is A (TX); b is B (RX), set up with the same size and start. */
+static void
+xfer_init(struct fx *f, struct fx *b, uint16_t size, uint64_t fa, uint64_t fb, uint16_t start)
+{
+	fx_init(f, size, fa, false, start);
+	memset(b, 0, sizeof(*b));
+	fx_init(b, size, fb, true, start);
+}
+
+static uint16_t
+xfer(struct fx *f, struct fx *b, uint16_t n, uint16_t *consumed)
+{
+	return vhacc_virtq_xfer_burst(f->q, b->q, n, consumed);
+}
+
+/* Frames of one, several (header split) and more than eight descriptors arrive intact. */
+static void
+test_xfer_frames(void **state)
+{
+	FX;
+	struct fx b;
+	static const uint32_t l2[] = {5, 10, 997};
+	uint32_t l3[12] = {12};
+	uint8_t f1[60], f2[1000], f3[1100], out[2048];
+	struct sim_used u[16];
+	uint16_t h[3], consumed, pos = 0, i;
+
+	xfer_init(f, &b, 16, F_V1, F_V1, 0);
+	for (i = 1; i < 12; i++)
+		l3[i] = 100;
+	fill_pattern(f1, sizeof(f1), 41);
+	fill_pattern(f2, sizeof(f2), 42);
+	fill_pattern(f3, sizeof(f3), 43);
+	h[0] = tx_post(&f->g, 12, f1, sizeof(f1), NULL, 0, false);
+	h[1] = tx_post(&f->g, 12, f2, sizeof(f2), l2, RTE_DIM(l2), false);
+	h[2] = tx_post(&f->g, 12, f3, sizeof(f3), l3, RTE_DIM(l3), false);
+	sim_publish(&f->g);
+	for (i = 0; i < 4; i++)
+		rx_post1(&b.g, 2048);
+	sim_publish(&b.g);
+
+	assert_int_equal(xfer(f, &b, 32, &consumed), 3);
+	assert_int_equal(consumed, 3);
+	assert_int_equal(sim_reap(&b.g, u, 16), 3);
+	assert_int_equal(rx_collect(&b.g, u, 3, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	assert_int_equal(rx_collect(&b.g, u, 3, &pos, 12, 1, out), sizeof(f2));
+	assert_memory_equal(out, f2, sizeof(f2));
+	assert_int_equal(rx_collect(&b.g, u, 3, &pos, 12, 1, out), sizeof(f3));
+	assert_memory_equal(out, f3, sizeof(f3));
+	assert_int_equal(sim_reap(&f->g, u, 16), 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(u[i].id, h[i]);
+		assert_int_equal(u[i].len, 0);
+	}
+	check_state(f, 3, 3);
+	check_state(&b, 3, 3);
+	assert_int_equal(f->q->stats.packets, 3);
+	assert_int_equal(b.q->stats.packets, 3);
+	assert_int_equal(b.q->stats.bytes, sizeof(f1) + sizeof(f2) + sizeof(f3));
+	assert_int_equal(efd_count(&b), 1);
+	assert_int_equal(efd_count(f), 1);
+	fx_fini(&b);
+}
+
+/* Mergeable buffers on the receiving side; a frame waits until B posted enough. */
+static void
+test_xfer_mergeable_wait(void **state)
+{
+	FX;
+	struct fx b;
+	uint8_t frame[3000], out[4096];
+	struct sim_used u[8];
+	uint16_t consumed, pos = 0;
+
+	xfer_init(f, &b, 16, F_V1, F_V1 | F_MRG, 0);
+	fill_pattern(frame, sizeof(frame), 44);
+	tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	sim_publish(&f->g);
+
+	/* no buffer at all, then too few: nothing consumed on either side */
+	assert_int_equal(xfer(f, &b, 32, &consumed), 0);
+	assert_int_equal(consumed, 0);
+	rx_post1(&b.g, 1024);
+	sim_publish(&b.g);
+	assert_int_equal(xfer(f, &b, 32, &consumed), 0);
+	assert_int_equal(consumed, 0);
+	check_state(f, 0, 0);
+	check_state(&b, 0, 0);
+	assert_int_equal(b.q->stats.drop_too_big, 0);
+	assert_true(b.q->stats.rx_no_buffers >= 2);
+	assert_true(vhacc_virtq_split_pending(f->q));
+
+	rx_post1(&b.g, 1024);
+	rx_post1(&b.g, 1024);
+	sim_publish(&b.g);
+	assert_int_equal(xfer(f, &b, 32, &consumed), 1);
+	assert_int_equal(consumed, 1);
+	assert_int_equal(sim_reap(&b.g, u, 8), 3);
+	assert_int_equal(rx_collect(&b.g, u, 3, &pos, 12, 3, out), sizeof(frame));
+	assert_memory_equal(out, frame, sizeof(frame));
+	check_state(f, 1, 1);
+	check_state(&b, 3, 3);
+	assert_false(vhacc_virtq_split_pending(f->q));
+	fx_fini(&b);
+}
+
+/* Without mergeable buffers a frame larger than B's chain is dropped; the chain stays. */
+static void
+test_xfer_too_big(void **state)
+{
+	FX;
+	struct fx b;
+	uint8_t big[1000], small[100], out[1024];
+	struct sim_used u[8];
+	uint16_t consumed, pos = 0;
+
+	xfer_init(f, &b, 16, F_V1, F_V1, 0);
+	fill_pattern(big, sizeof(big), 45);
+	fill_pattern(small, sizeof(small), 46);
+	tx_post(&f->g, 12, big, sizeof(big), NULL, 0, false);
+	tx_post(&f->g, 12, small, sizeof(small), NULL, 0, false);
+	sim_publish(&f->g);
+	rx_post1(&b.g, 512);
+	sim_publish(&b.g);
+
+	assert_int_equal(xfer(f, &b, 32, &consumed), 1);
+	assert_int_equal(consumed, 2);
+	assert_int_equal(b.q->stats.drop_too_big, 1);
+	assert_int_equal(f->q->stats.packets, 2); /* the sender did send both */
+	assert_int_equal(sim_reap(&b.g, u, 8), 1);
+	assert_int_equal(rx_collect(&b.g, u, 1, &pos, 12, 1, out), sizeof(small));
+	assert_memory_equal(out, small, sizeof(small));
+	check_state(f, 2, 2);
+	check_state(&b, 1, 1);
+	fx_fini(&b);
+}
+
+/* A hostile TX chain breaks A only; B receives nothing, stays healthy. */
+static void
+test_xfer_src_broken(void **state)
+{
+	FX;
+	struct fx b;
+	uint8_t frame[100];
+	struct sim_seg seg = {.gpa = SIM_R2_GPA + SIM_R2_SIZE + 0x1000, .len = 112};
+	uint16_t consumed;
+
+	xfer_init(f, &b, 16, F_V1, F_V1, 0);
+	fill_pattern(frame, sizeof(frame), 47);
+	tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	sim_add(&f->g, &seg, 1, false, false);
+	sim_publish(&f->g);
+	rx_post1(&b.g, 2048);
+	rx_post1(&b.g, 2048);
+	sim_publish(&b.g);
+
+	assert_int_equal(xfer(f, &b, 32, &consumed), 1); /* the good frame before it */
+	assert_int_equal(consumed, 1);
+	assert_true(f->q->broken);
+	assert_int_equal(f->q->broken_reason, VHACC_BROKEN_BAD_ADDR);
+	assert_int_equal(f->q->stats.broken, 1);
+	assert_false(b.q->broken);
+	check_state(&b, 1, 1);
+	assert_int_equal(xfer(f, &b, 32, &consumed), 0);
+	assert_int_equal(consumed, 0);
+	assert_int_equal(f->q->stats.broken, 1);
+	fx_fini(&b);
+}
+
+/* A frame over the sender's MTU is dropped at the source; B's buffers are untouched. */
+static void
+test_xfer_over_mtu(void **state)
+{
+	FX;
+	struct fx b;
+	uint8_t frame[1600];
+	uint16_t consumed;
+
+	xfer_init(f, &b, 16, F_V1, F_V1, 0);
+	f->conf.max_frame = 1518;
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	fill_pattern(frame, sizeof(frame), 48);
+	tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	sim_publish(&f->g);
+	rx_post1(&b.g, 2048);
+	sim_publish(&b.g);
+
+	assert_int_equal(xfer(f, &b, 32, &consumed), 0);
+	assert_int_equal(consumed, 1);
+	assert_int_equal(f->q->stats.drop_over_mtu, 1);
+	check_state(f, 1, 1);
+	check_state(&b, 0, 0);
+	fx_fini(&b);
+}
+
+/* Both rings across the 16-bit index wrap, with dirty logging on B. */
+static void
+test_xfer_wrap_log(void **state)
+{
+	FX;
+	struct fx b;
+	uint8_t frame[200], out[2048];
+	struct sim_used u[8];
+	uint16_t consumed, i, pos;
+
+	xfer_init(f, &b, 8, F_V1, F_V1 | F_LOG, 65530);
+	for (i = 0; i < 20; i++) {
+		fill_pattern(frame, sizeof(frame), 50 + i);
+		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+		sim_publish(&f->g);
+		rx_post1(&b.g, 2048);
+		sim_publish(&b.g);
+		log_reset();
+		assert_int_equal(xfer(f, &b, 32, &consumed), 1);
+		assert_int_equal(consumed, 1);
+		assert_true(log_nw >= 1); /* the written buffer */
+		assert_true(log_nu >= 2); /* the used entry and used->idx */
+		pos = 0;
+		assert_int_equal(sim_reap(&b.g, u, 8), 1);
+		assert_int_equal(rx_collect(&b.g, u, 1, &pos, 12, 1, out), sizeof(frame));
+		assert_memory_equal(out, frame, sizeof(frame));
+		assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	}
+	check_state(f, (uint16_t)(65530 + 20), (uint16_t)(65530 + 20));
+	check_state(&b, (uint16_t)(65530 + 20), (uint16_t)(65530 + 20));
+	fx_fini(&b);
+}
+
 static int
 group_setup(void **state)
 {
@@ -2833,6 +3065,12 @@ main(void)
 		T(test_setup_einval),
 		T(test_setup_resume),
 		T(test_probe_mrg_never_fits),
+		T(test_xfer_frames),
+		T(test_xfer_mergeable_wait),
+		T(test_xfer_too_big),
+		T(test_xfer_src_broken),
+		T(test_xfer_over_mtu),
+		T(test_xfer_wrap_log),
 	};
 
 	return cmocka_run_group_tests_name("virtq_split", tests, group_setup, group_teardown);
