@@ -26,15 +26,29 @@
 VHACC_LOG_REGISTER(vhost);
 
 /* vhost-user requests vhacc intercepts (QEMU docs/interop/vhost-user.rst). */
-#define VHOST_USER_SET_MEM_TABLE 5
-#define VHOST_USER_SET_LOG_BASE  6
+#define VHOST_USER_SET_FEATURES   2
+#define VHOST_USER_RESET_OWNER    4
+#define VHOST_USER_SET_MEM_TABLE  5
+#define VHOST_USER_SET_LOG_BASE   6
+#define VHOST_USER_GET_VRING_BASE 11
+#define VHOST_USER_GET_QUEUE_NUM  17
 
-/* Start of every vhost-user message as rte_vhost passes it to extern handlers. */
+/* A vhost-user message as rte_vhost passes it to extern handlers (its VhostUserMsg, packed). */
 struct vhost_user_msg_head {
 	uint32_t request;
 	uint32_t flags;
-	uint32_t size;
-};
+	uint32_t size;     /* of the payload */
+	uint8_t payload[]; /* u64, or struct vhost_vring_state {u32 index; u32 num;} */
+} __rte_packed;
+
+/*
+ * Ports whose socket is being unregistered: their device must not start again.
+ * rte_vhost_driver_unregister() frees a connection's memory without calling
+ * destroy_device when rte_vhost itself never declared the device running
+ * (see vring_state_ctl), so vhacc stops the device first and keeps it stopped.
+ * Indexed by port id; control lcore only.
+ */
+static bool closing[VHACC_MAX_PORTS];
 
 struct vu_req {
 	int vid;
@@ -157,6 +171,8 @@ device_start_ctl(struct vhacc_port *p)
 	uint16_t i, n, mtu;
 	int ret;
 
+	if (closing[p->id])
+		return -ESHUTDOWN;
 	if (rte_vhost_get_negotiated_features(p->vid, &p->features) != 0)
 		return -EIO;
 	ret = read_mem_table(p);
@@ -235,6 +251,12 @@ new_device_ctl(void *arg)
 
 	if (p == NULL)
 		return -ENOENT;
+	if (p->running) {
+		/* Started when its first queue pair became ready (vring_state_ctl). */
+		VHACC_LOG(vhost, INFO, "port %s: every vring ready, device already running",
+			p->conf.name);
+		return 0;
+	}
 	ret = device_start_ctl(p);
 	if (ret != 0) {
 		VHACC_LOG(vhost, ERR, "port %s: cannot start device: %s", p->conf.name,
@@ -258,22 +280,54 @@ destroy_device_ctl(void *arg)
 	return 0;
 }
 
+/*
+ * A vring became ready (set up and enabled by the frontend) or stopped being so.
+ *
+ * rte_vhost 22.11 calls new_device for an external backend only once every
+ * vring the frontend has touched is ready. A multiqueue frontend often sets up
+ * more queue pairs than it enables (QEMU with a guest that has fewer vCPUs
+ * than queues, virtio-user with queues=4 and two testpmd queues): new_device
+ * would never come. So vhacc starts the device itself as soon as queue pair 0
+ * is ready, as rte_vhost does for its built-in net backend, and picks the
+ * other vrings up one by one as they are enabled, without pausing the rest.
+ * Every path on which rte_vhost would have called destroy_device is hooked
+ * (GET_VRING_BASE, RESET_OWNER, disconnect, unregister), so the device is
+ * stopped before rte_vhost reads ring positions or unmaps memory.
+ */
 static int
 vring_state_ctl(void *arg)
 {
 	struct vu_req *r = arg;
 	struct vhacc_port *p = port_of(r);
+	int ret;
 
-	if (p == NULL || r->vring >= VHACC_MAX_VRINGS)
+	if (p == NULL)
 		return 0;
 	if (r->vring >= 2 * p->conf.queue_pairs) {
-		VHACC_LOG(vhost, WARNING, "port %s: vring %u beyond %u queue pairs, ignored",
-			p->conf.name, r->vring, p->conf.queue_pairs);
+		VHACC_LOG(vhost, WARNING,
+			"port %s: vring %u %s by the frontend ignored: the port has %u queue "
+			"pair(s), vrings 0..%u",
+			p->conf.name, r->vring, r->enable ? "enabled" : "disabled",
+			p->conf.queue_pairs, 2 * p->conf.queue_pairs - 1);
 		return 0;
 	}
 	p->vrings[r->vring].enabled = r->enable != 0;
-	if (!p->running)
-		return 0; /* picked up when the device starts */
+	VHACC_LOG(vhost, INFO, "port %s: vring %u %s by the frontend", p->conf.name, r->vring,
+		r->enable ? "enabled" : "disabled");
+	if (!p->running) {
+		if (!r->enable || closing[p->id] || !p->vrings[0].enabled || !p->vrings[1].enabled)
+			return 0; /* picked up when the device starts */
+		ret = device_start_ctl(p);
+		if (ret != 0)
+			VHACC_LOG(vhost, ERR, "port %s: cannot start device: %s", p->conf.name,
+				strerror(-ret));
+		else
+			VHACC_LOG(vhost, INFO,
+				"port %s: device started (queue pair 0 ready), features 0x%" PRIx64
+				", %u vrings",
+				p->conf.name, p->features, p->nr_vrings);
+		return 0;
+	}
 	if (r->enable) {
 		if (p->vrings[r->vring].running)
 			vring_stop_ctl(p, r->vring); /* re-read a ring the frontend changed */
@@ -292,11 +346,54 @@ static int
 features_changed_ctl(void *arg)
 {
 	struct vhacc_port *p = port_of(arg);
+	uint64_t f;
 
 	if (p == NULL || !p->running)
 		return 0;
+	if (rte_vhost_get_negotiated_features(p->vid, &f) == 0 && f == p->features)
+		return 0; /* the same features again (QEMU sends them once per queue pair) */
 	device_stop_ctl(p);
 	return device_start_ctl(p);
+}
+
+/* GET_VRING_BASE: the frontend stops a vring and wants its position: stop polling it first. */
+static int
+vring_base_ctl(void *arg)
+{
+	struct vu_req *r = arg;
+	struct vhacc_port *p = port_of(r);
+
+	if (p == NULL || !p->running || r->vring >= 2 * p->conf.queue_pairs)
+		return 0;
+	vring_stop_ctl(p, r->vring);
+	return 0;
+}
+
+/* GET_QUEUE_NUM: the port's queue pairs (rte_vhost 22.11 would answer 128). */
+static int
+queue_num_ctl(void *arg)
+{
+	struct vhacc_port *p = port_of(arg);
+
+	if (p == NULL)
+		return 0;
+	VHACC_LOG(vhost, INFO, "port %s: frontend asked for the queue count: %u queue pair(s)",
+		p->conf.name, p->conf.queue_pairs);
+	return p->conf.queue_pairs;
+}
+
+/* Before the socket is unregistered: stop the device for good. */
+static int
+closing_ctl(void *arg)
+{
+	struct vu_req *r = arg;
+	struct vhacc_port *p = vhacc_port_find_socket(r->path);
+
+	if (p == NULL)
+		return 0;
+	closing[p->id] = true;
+	device_stop_ctl(p);
+	return 0;
 }
 
 /* Before the memory table or log area is replaced: stop touching them. */
@@ -347,30 +444,63 @@ static bool paused[RTE_MAX_VHOST_DEVICE];
 static enum rte_vhost_msg_result
 pre_msg_handle(int vid, void *msg)
 {
-	const struct vhost_user_msg_head *h = msg;
+	struct vhost_user_msg_head *h = msg;
 	struct vu_req r;
+	uint64_t u64;
+	uint32_t idx;
+	int n;
 
 	if (vid < 0 || vid >= RTE_MAX_VHOST_DEVICE)
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	paused[vid] = false;
-	if (h->request != VHOST_USER_SET_MEM_TABLE && h->request != VHOST_USER_SET_LOG_BASE)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	req_init(&r, vid);
 	r.msg = h->request;
-	paused[vid] = post(pre_msg_ctl, &r) == 1;
+	switch (h->request) {
+	case VHOST_USER_SET_MEM_TABLE:
+	case VHOST_USER_SET_LOG_BASE:
+		paused[vid] = post(pre_msg_ctl, &r) == 1;
+		break;
+	case VHOST_USER_GET_VRING_BASE:
+		memcpy(&idx, h->payload, sizeof(idx)); /* vhost_vring_state.index */
+		if (idx < VHACC_MAX_VRINGS) {
+			r.vring = (uint16_t)idx;
+			post(vring_base_ctl, &r);
+		}
+		break;
+	case VHOST_USER_RESET_OWNER:
+		post(destroy_device_ctl, &r);
+		break;
+	case VHOST_USER_GET_QUEUE_NUM:
+		n = post(queue_num_ctl, &r);
+		if (n <= 0)
+			break;
+		u64 = (uint64_t)n;
+		memcpy(h->payload, &u64, sizeof(u64));
+		h->size = sizeof(u64);
+		return RTE_VHOST_MSG_RESULT_REPLY; /* rte_vhost sends it */
+	default:
+		break;
+	}
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED; /* rte_vhost handles the message itself */
 }
 
 static enum rte_vhost_msg_result
 post_msg_handle(int vid, void *msg)
 {
+	const struct vhost_user_msg_head *h = msg;
 	struct vu_req r;
 
-	RTE_SET_USED(msg);
-	if (vid < 0 || vid >= RTE_MAX_VHOST_DEVICE || !paused[vid])
+	if (vid < 0 || vid >= RTE_MAX_VHOST_DEVICE)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	req_init(&r, vid);
+	if (h->request == VHOST_USER_SET_FEATURES) {
+		/* rte_vhost calls features_changed only for a device it started itself. */
+		post(features_changed_ctl, &r);
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	}
+	if (!paused[vid])
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 	paused[vid] = false;
-	req_init(&r, vid);
 	post(post_msg_ctl, &r);
 	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
@@ -462,6 +592,7 @@ vhacc_vhost_user_register(struct vhacc_port *p)
 	uint64_t flags = 0;
 	int ret;
 
+	closing[p->id] = false;
 	if (p->conf.client)
 		flags |= RTE_VHOST_USER_CLIENT; /* rte_vhost reconnects unless NO_RECONNECT */
 	else
@@ -494,5 +625,10 @@ vhacc_vhost_user_register(struct vhacc_port *p)
 int
 vhacc_vhost_user_unregister(const char *socket_path)
 {
+	struct vu_req r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.path, sizeof(r.path), "%s", socket_path);
+	post(closing_ctl, &r);
 	return rte_vhost_driver_unregister(socket_path) == 0 ? 0 : -EIO;
 }
