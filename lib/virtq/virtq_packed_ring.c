@@ -54,9 +54,9 @@ virtq_packed_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf)
 	uint64_t gpa;
 
 	/* A packed ring's size need not be a power of two. */
-	if (conf->desc_packed == NULL || conf->driver_event == NULL ||
-		conf->device_event == NULL || conf->mem == NULL || conf->size == 0 ||
-		conf->size > 32768 || avail >= conf->size || used >= conf->size)
+	if (conf->desc_packed == NULL || conf->driver_event == NULL || conf->device_event == NULL ||
+		conf->mem == NULL || conf->size == 0 || conf->size > 32768 || avail >= conf->size ||
+		used >= conf->size)
 		return -EINVAL;
 
 	memset(q, 0, sizeof(*q));
@@ -87,7 +87,8 @@ virtq_packed_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf)
 	q->vring_idx = conf->vring_idx;
 
 	/* vhacc polls: the driver need not notify ("kick") the device. */
-	__atomic_store_n(&q->device_event->flags, VRING_PACKED_EVENT_FLAG_DISABLE, __ATOMIC_RELAXED);
+	__atomic_store_n(
+		&q->device_event->flags, VRING_PACKED_EVENT_FLAG_DISABLE, __ATOMIC_RELAXED);
 	if (q->log && hva_to_gpa(q->mem, q->device_event, sizeof(*q->device_event), &gpa))
 		rte_vhost_log_write(q->vid, gpa, sizeof(*q->device_event));
 	return 0;
@@ -156,7 +157,8 @@ virtq_pchain_load(struct virtq_pchain *c)
 			return -1;
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (unlikely(d.len == 0 || d.len % sizeof(struct vring_packed_desc) != 0 ||
-				     d.len / sizeof(struct vring_packed_desc) > VIRTQ_MAX_INDIRECT)) {
+				     d.len / sizeof(struct vring_packed_desc) >
+					     VIRTQ_MAX_INDIRECT)) {
 				virtq_mark_broken(q, VHACC_BROKEN_INDIRECT);
 				return -1;
 			}

@@ -1,0 +1,3005 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for the packed-virtqueue engine (lib/virtq/vhacc_virtq.h with
+ * conf.packed), driven by a simulated packed-ring driver that keeps its ring,
+ * event areas and buffers in "guest memory" allocated here. Under ASan every byte of guest memory that is not a
+ * ring or a posted buffer is poisoned, so a stray engine access is reported.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include <cmocka.h>
+
+#include <linux/vhost_types.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_vhost.h>
+
+#include "vhacc_virtq.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIM_ASAN 1
+#endif
+#endif
+
+#ifdef SIM_ASAN
+#include <sanitizer/asan_interface.h>
+#define SIM_POISON(p, l)   ASAN_POISON_MEMORY_REGION((p), (l))
+#define SIM_UNPOISON(p, l) ASAN_UNPOISON_MEMORY_REGION((p), (l))
+#else
+#define SIM_POISON(p, l)   ((void)(p), (void)(l))
+#define SIM_UNPOISON(p, l) ((void)(p), (void)(l))
+#endif
+
+#define FEAT(b)    (1ULL << (b))
+#define F_V1       FEAT(VIRTIO_F_VERSION_1)
+#define F_MRG      FEAT(VIRTIO_NET_F_MRG_RXBUF)
+#define F_EVIDX    FEAT(VIRTIO_RING_F_EVENT_IDX)
+#define F_INDIRECT FEAT(VIRTIO_RING_F_INDIRECT_DESC)
+#define F_IN_ORDER FEAT(VIRTIO_F_IN_ORDER)
+#define F_LOG      FEAT(VHOST_F_LOG_ALL)
+#define F_PACKED   FEAT(VIRTIO_F_RING_PACKED)
+
+#define TEST_VID 7
+#define NB_MBUF  1024
+
+/* ------------------------------------------------------------------------ */
+/* Dirty-log hooks: these definitions take precedence over librte_vhost's.   */
+
+#define LOG_MAX 16384u
+
+struct log_rec {
+	int vid;
+	uint16_t vring;
+	uint64_t addr;
+	uint64_t len;
+};
+
+static struct log_rec log_w[LOG_MAX];
+static struct log_rec log_u[LOG_MAX];
+static unsigned int log_nw;
+static unsigned int log_nu;
+
+void
+rte_vhost_log_write(int vid, uint64_t addr, uint64_t len)
+{
+	if (log_nw < LOG_MAX)
+		log_w[log_nw] = (struct log_rec){.vid = vid, .addr = addr, .len = len};
+	log_nw++;
+}
+
+void
+rte_vhost_log_used_vring(int vid, uint16_t vring_idx, uint64_t offset, uint64_t len)
+{
+	if (log_nu < LOG_MAX)
+		log_u[log_nu] = (struct log_rec){
+			.vid = vid, .vring = vring_idx, .addr = offset, .len = len};
+	log_nu++;
+}
+
+static void
+log_reset(void)
+{
+	log_nw = 0;
+	log_nu = 0;
+}
+
+/* Is every byte of [addr, addr + len) inside some record (matching vid / vring)? */
+static bool
+log_covered(
+	const struct log_rec *r, unsigned int n, int vid, int vring, uint64_t addr, uint64_t len)
+{
+	uint64_t b = addr, end = addr + len;
+
+	if (n > LOG_MAX)
+		n = LOG_MAX;
+	while (b < end) {
+		uint64_t best = b;
+		unsigned int i;
+
+		for (i = 0; i < n; i++) {
+			if (r[i].vid != vid || (vring >= 0 && r[i].vring != vring))
+				continue;
+			if (r[i].addr <= b && b < r[i].addr + r[i].len &&
+				r[i].addr + r[i].len > best)
+				best = r[i].addr + r[i].len;
+		}
+		if (best == b)
+			return false;
+		b = best;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Simulated guest: a packed-ring driver                                      */
+
+#define SIM_NREG        3
+#define SIM_R0_GPA      0x100000ULL
+#define SIM_R0_SIZE     (4ULL << 20)
+#define SIM_R1_GPA      (SIM_R0_GPA + SIM_R0_SIZE) /* adjacent to region 0, other hva */
+#define SIM_R1_SIZE     (1ULL << 20)
+#define SIM_R2_GPA      0x40000000ULL /* distant */
+#define SIM_R2_SIZE     (1ULL << 20)
+#define SIM_R0_RESERVED 0x10000ULL /* top of region 0 kept for placed buffers */
+#define SIM_MAX_SEGS    72
+#define SIM_MAX_SIZE    512
+
+#define F_AVAIL ((uint16_t)(1u << VRING_PACKED_DESC_F_AVAIL))
+#define F_USED  ((uint16_t)(1u << VRING_PACKED_DESC_F_USED))
+/* AVAIL/USED bits of a descriptor the driver makes available in lap `w` */
+#define AV(w) ((w) ? F_AVAIL : F_USED)
+/* ... and of one the device has used in lap `w` */
+#define US(w) ((w) ? (F_AVAIL | F_USED) : 0)
+
+struct sim_seg {
+	uint64_t gpa;
+	uint32_t len;
+};
+
+struct sim_chain {
+	bool busy;
+	bool write;
+	uint16_t nring; /* ring descriptors taken by this chain */
+	uint16_t nseg;
+	struct sim_seg seg[SIM_MAX_SEGS];
+	uint32_t total;
+};
+
+struct sim_used {
+	uint16_t id;
+	uint32_t len;
+};
+
+struct sim_guest {
+	uint8_t *hva[SIM_NREG];
+	struct vhacc_guest_mem mem;
+	uint64_t brk; /* next free gpa in region 0 */
+	uint16_t size;
+	bool in_order;
+	bool event_idx;
+	struct vring_packed_desc *desc;
+	struct vring_packed_desc_event *drv; /* driver event suppression (driver writes) */
+	struct vring_packed_desc_event *dev; /* device event suppression (device writes) */
+	uint64_t desc_gpa, drv_gpa, dev_gpa;
+	uint16_t next_avail; /* driver: next descriptor to fill */
+	bool avail_wrap;
+	uint16_t next_used; /* driver: next descriptor to reap */
+	bool used_wrap;
+	uint16_t num_free; /* ring descriptors not outstanding */
+	uint16_t free_ids[SIM_MAX_SIZE];
+	uint16_t nfree_ids;
+	struct sim_chain *chain; /* indexed by buffer id */
+	/* heads filled but not yet made available (sim_publish) */
+	uint16_t pend_pos[SIM_MAX_SIZE];
+	uint16_t pend_flags[SIM_MAX_SIZE];
+	uint16_t npend;
+	uint16_t fifo[SIM_MAX_SIZE]; /* IN_ORDER: ids in submission order */
+	uint32_t fifo_head, fifo_tail;
+	bool id_in_all; /* write the buffer id in every descriptor, not just the last */
+};
+
+static uint64_t
+round_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+static int
+sim_region_of(const struct sim_guest *g, uint64_t gpa)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->mem.nregions; i++)
+		if (gpa >= g->mem.regions[i].gpa &&
+			gpa - g->mem.regions[i].gpa < g->mem.regions[i].size)
+			return (int)i;
+	return -1;
+}
+
+/* Host pointer of [gpa, gpa + len), which must lie in one region. */
+static void *
+sim_hva(const struct sim_guest *g, uint64_t gpa, uint64_t len)
+{
+	int r = sim_region_of(g, gpa);
+
+	assert_true(r >= 0);
+	assert_true(gpa - g->mem.regions[r].gpa + len <= g->mem.regions[r].size);
+	return g->hva[r] + (gpa - g->mem.regions[r].gpa);
+}
+
+/* Unpoison the parts of [gpa, gpa + len) that are guest memory. */
+static void
+sim_unpoison(const struct sim_guest *g, uint64_t gpa, uint64_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->mem.nregions; i++) {
+		const struct vhacc_guest_region *reg = &g->mem.regions[i];
+		uint64_t s = RTE_MAX(gpa, reg->gpa);
+		uint64_t e = RTE_MIN(gpa + len, reg->gpa + reg->size);
+
+		if (gpa + len < gpa)
+			e = reg->gpa + reg->size;
+		if (s < e)
+			SIM_UNPOISON(g->hva[i] + (s - reg->gpa), e - s);
+	}
+}
+
+/* Copy between the test and guest memory; [gpa, gpa + len) may cross adjacent regions. */
+static void
+sim_copy(const struct sim_guest *g, uint64_t gpa, void *buf, uint64_t len, bool to_guest)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		int r = sim_region_of(g, gpa);
+		uint64_t off, chunk;
+
+		assert_true(r >= 0);
+		off = gpa - g->mem.regions[r].gpa;
+		chunk = RTE_MIN(len, g->mem.regions[r].size - off);
+		if (to_guest)
+			memcpy(g->hva[r] + off, p, chunk);
+		else
+			memcpy(p, g->hva[r] + off, chunk);
+		p += chunk;
+		gpa += chunk;
+		len -= chunk;
+	}
+}
+
+static void
+sim_write(const struct sim_guest *g, uint64_t gpa, const void *src, uint64_t len)
+{
+	sim_copy(g, gpa, (void *)(uintptr_t)src, len, true);
+}
+
+static void
+sim_read(const struct sim_guest *g, uint64_t gpa, void *dst, uint64_t len)
+{
+	sim_copy(g, gpa, dst, len, false);
+}
+
+/* Allocate len bytes of guest memory in region 0 (64-byte aligned, poisoned gap after). */
+static uint64_t
+sim_alloc(struct sim_guest *g, uint64_t len)
+{
+	uint64_t gpa = g->brk;
+
+	assert_true(len > 0);
+	g->brk = round_up(gpa + len, 64) + 64;
+	assert_true(g->brk <= SIM_R0_GPA + SIM_R0_SIZE - SIM_R0_RESERVED);
+	sim_unpoison(g, gpa, len);
+	return gpa;
+}
+
+static void
+sim_adv(const struct sim_guest *g, uint16_t *pos, bool *wrap, uint16_t k)
+{
+	*pos += k;
+	if (*pos >= g->size) {
+		*pos -= g->size;
+		*wrap = !*wrap;
+	}
+}
+
+/* Ring state at (start, wrap): every descriptor looks used by the device in its last lap. */
+static void
+sim_reset_rings(struct sim_guest *g, uint16_t start, bool wrap)
+{
+	uint16_t i;
+
+	memset(g->desc, 0, 16u * g->size);
+	for (i = 0; i < g->size; i++)
+		g->desc[i].flags = i < start ? US(wrap) : US(!wrap);
+	memset(g->drv, 0, sizeof(*g->drv));
+	memset(g->dev, 0, sizeof(*g->dev));
+	memset(g->chain, 0, sizeof(*g->chain) * g->size);
+	g->next_avail = start;
+	g->avail_wrap = wrap;
+	g->next_used = start;
+	g->used_wrap = wrap;
+	g->num_free = g->size;
+	g->nfree_ids = 0;
+	for (i = g->size; i > 0; i--)
+		g->free_ids[g->nfree_ids++] = i - 1;
+	g->npend = 0;
+	g->fifo_head = 0;
+	g->fifo_tail = 0;
+}
+
+static void
+sim_init(struct sim_guest *g, uint16_t size, uint64_t features, uint16_t start, bool wrap)
+{
+	static const uint64_t gpa[SIM_NREG] = {SIM_R0_GPA, SIM_R1_GPA, SIM_R2_GPA};
+	static const uint64_t sz[SIM_NREG] = {SIM_R0_SIZE, SIM_R1_SIZE, SIM_R2_SIZE};
+	uint32_t i;
+
+	assert_true(size >= 1 && size <= SIM_MAX_SIZE && start < size);
+	memset(g, 0, sizeof(*g));
+	g->size = size;
+	g->in_order = (features & F_IN_ORDER) != 0;
+	g->event_idx = (features & F_EVIDX) != 0;
+	g->mem.nregions = SIM_NREG;
+	for (i = 0; i < SIM_NREG; i++) {
+		g->hva[i] = aligned_alloc(4096, sz[i]);
+		assert_non_null(g->hva[i]);
+		memset(g->hva[i], 0x5a, sz[i]);
+		SIM_POISON(g->hva[i], sz[i]);
+		g->mem.regions[i] = (struct vhacc_guest_region){
+			.gpa = gpa[i], .size = sz[i], .hva = (uint64_t)(uintptr_t)g->hva[i]};
+	}
+
+	/* ring and the two event areas, each followed by a poisoned gap */
+	g->desc_gpa = SIM_R0_GPA + 0x1000;
+	g->drv_gpa = round_up(g->desc_gpa + 16u * size, 64) + 64;
+	g->dev_gpa = g->drv_gpa + 128;
+	g->brk = round_up(g->dev_gpa + 4, 4096) + 4096;
+	sim_unpoison(g, g->desc_gpa, 16u * size);
+	sim_unpoison(g, g->drv_gpa, 4);
+	sim_unpoison(g, g->dev_gpa, 4);
+	g->desc = sim_hva(g, g->desc_gpa, 16u * size);
+	g->drv = sim_hva(g, g->drv_gpa, 4);
+	g->dev = sim_hva(g, g->dev_gpa, 4);
+	g->chain = calloc(size, sizeof(*g->chain));
+	assert_non_null(g->chain);
+	sim_reset_rings(g, start, wrap);
+}
+
+static void
+sim_fini(struct sim_guest *g)
+{
+	static const uint64_t sz[SIM_NREG] = {SIM_R0_SIZE, SIM_R1_SIZE, SIM_R2_SIZE};
+	uint32_t i;
+
+	for (i = 0; i < SIM_NREG; i++) {
+		if (g->hva[i] == NULL)
+			continue;
+		SIM_UNPOISON(g->hva[i], sz[i]);
+		free(g->hva[i]);
+	}
+	free(g->chain);
+	memset(g, 0, sizeof(*g));
+}
+
+static uint16_t
+sim_free_descs(const struct sim_guest *g)
+{
+	return g->num_free;
+}
+
+/* Fill one ring descriptor; the head's flags wait for sim_publish(). */
+static void
+sim_put_desc(struct sim_guest *g, uint16_t pos, uint64_t addr, uint32_t len, uint16_t id,
+	uint16_t flags, bool head)
+{
+	g->desc[pos].addr = addr;
+	g->desc[pos].len = len;
+	g->desc[pos].id = id;
+	if (head) {
+		assert_true(g->npend < SIM_MAX_SIZE);
+		g->pend_pos[g->npend] = pos;
+		g->pend_flags[g->npend] = flags;
+		g->npend++;
+	} else {
+		__atomic_store_n(&g->desc[pos].flags, flags, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * Add a chain (direct or through one indirect table) at the driver's avail
+ * position, not yet visible to the device. Returns its buffer id.
+ */
+static uint16_t
+sim_add(struct sim_guest *g, const struct sim_seg *seg, uint16_t n, bool write, bool indirect)
+{
+	uint16_t base = write ? VRING_DESC_F_WRITE : 0;
+	uint16_t head = g->next_avail, nring = indirect ? 1 : n, id, i;
+	struct sim_chain *c;
+
+	assert_true(n >= 1 && n <= SIM_MAX_SEGS);
+	assert_true(nring <= g->num_free);
+	if (g->in_order) {
+		id = head; /* as DPDK's in-order driver: the id is the head's position */
+	} else {
+		assert_true(g->nfree_ids > 0);
+		id = g->free_ids[--g->nfree_ids];
+	}
+	c = &g->chain[id];
+	assert_false(c->busy);
+	if (indirect) {
+		uint64_t tgpa = sim_alloc(g, 16u * n);
+		struct vring_packed_desc *t = sim_hva(g, tgpa, 16u * n);
+
+		for (i = 0; i < n; i++) {
+			t[i].addr = seg[i].gpa;
+			t[i].len = seg[i].len;
+			t[i].flags = base;
+			t[i].id = 0xdead; /* reserved in a table */
+		}
+		sim_put_desc(g, head, tgpa, 16u * n, id, VRING_DESC_F_INDIRECT | AV(g->avail_wrap),
+			true);
+		sim_adv(g, &g->next_avail, &g->avail_wrap, 1);
+	} else {
+		for (i = 0; i < n; i++) {
+			bool last = i + 1 == n;
+			uint16_t fl = base | (last ? 0 : VRING_DESC_F_NEXT) | AV(g->avail_wrap);
+
+			/* the id belongs in the last descriptor; the others carry junk */
+			sim_put_desc(g, g->next_avail, seg[i].gpa, seg[i].len,
+				last || g->id_in_all ? id : (uint16_t)(0xff00 + i), fl, i == 0);
+			sim_adv(g, &g->next_avail, &g->avail_wrap, 1);
+		}
+	}
+	g->num_free -= nring;
+	c->busy = true;
+	c->write = write;
+	c->nring = nring;
+	c->nseg = n;
+	c->total = 0;
+	for (i = 0; i < n; i++) {
+		c->seg[i] = seg[i];
+		c->total += seg[i].len;
+	}
+	if (g->in_order)
+		g->fifo[g->fifo_tail++ % SIM_MAX_SIZE] = id;
+	return id;
+}
+
+/* Make the added chains available: the heads' flags, in order, with release. */
+static void
+sim_publish(struct sim_guest *g)
+{
+	uint16_t i;
+
+	for (i = 0; i < g->npend; i++)
+		__atomic_store_n(
+			&g->desc[g->pend_pos[i]].flags, g->pend_flags[i], __ATOMIC_RELEASE);
+	g->npend = 0;
+}
+
+static void
+sim_free_chain(struct sim_guest *g, uint16_t id)
+{
+	struct sim_chain *c = &g->chain[id];
+
+	assert_true(c->busy);
+	c->busy = false;
+	g->num_free += c->nring;
+	if (!g->in_order)
+		g->free_ids[g->nfree_ids++] = id;
+}
+
+/*
+ * Reap used descriptors. With IN_ORDER the device may write one used
+ * descriptor for a batch (the id of its last buffer); the driver then frees
+ * every buffer up to that one. RX buffers must each have their own.
+ */
+static uint16_t
+sim_reap(struct sim_guest *g, struct sim_used *out, uint16_t max)
+{
+	uint16_t n = 0;
+
+	for (;;) {
+		struct vring_packed_desc *d = &g->desc[g->next_used];
+		uint16_t fl = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE), id;
+
+		if (!!(fl & F_AVAIL) != g->used_wrap || !!(fl & F_USED) != g->used_wrap)
+			break;
+		id = d->id;
+		assert_true(id < g->size);
+		if (g->in_order) {
+			uint16_t cur;
+
+			do {
+				assert_true(g->fifo_head < g->fifo_tail);
+				cur = g->fifo[g->fifo_head++ % SIM_MAX_SIZE];
+				assert_true(g->chain[cur].busy);
+				assert_true(n < max);
+				out[n].id = cur;
+				out[n].len = cur == id ? d->len : 0;
+				if (cur != id)
+					assert_false(g->chain[cur].write);
+				if (g->chain[cur].write && d->len > 0)
+					assert_true(cur != id || (fl & VRING_DESC_F_WRITE));
+				sim_adv(g, &g->next_used, &g->used_wrap, g->chain[cur].nring);
+				sim_free_chain(g, cur);
+				n++;
+			} while (cur != id);
+		} else {
+			assert_true(g->chain[id].busy);
+			assert_true(n < max);
+			out[n].id = id;
+			out[n].len = d->len;
+			if (d->len > 0)
+				assert_true(fl & VRING_DESC_F_WRITE);
+			sim_adv(g, &g->next_used, &g->used_wrap, g->chain[id].nring);
+			sim_free_chain(g, id);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Read the first len bytes that the device wrote into buffer id. */
+static void
+sim_chain_read(const struct sim_guest *g, uint16_t id, uint32_t len, uint8_t *dst)
+{
+	const struct sim_chain *c = &g->chain[id];
+	uint16_t i;
+
+	assert_true(len <= c->total);
+	for (i = 0; i < c->nseg && len > 0; i++) {
+		uint32_t l = RTE_MIN(len, c->seg[i].len);
+
+		sim_read(g, c->seg[i].gpa, dst, l);
+		dst += l;
+		len -= l;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Data helpers                                                              */
+
+static struct rte_mempool *pool;
+static uint8_t scratch[1 << 17];
+static uint8_t scratch2[1 << 17];
+
+static void
+fill_pattern(uint8_t *p, uint32_t len, uint32_t seed)
+{
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed * 131u + i * 7u + (i >> 8) * 3u + 1u);
+}
+
+static uint16_t
+hdr_len_of(uint64_t features)
+{
+	return (features & (F_V1 | F_MRG)) ? 12 : 10;
+}
+
+/*
+ * Post a TX chain carrying a zeroed net header of hdr bytes plus frame, split
+ * into descriptors of lens[] (NULL: one descriptor). seg_gpa[i] != 0 places
+ * that segment at a fixed guest address (else allocated).
+ */
+static uint16_t
+tx_post_at(struct sim_guest *g, uint16_t hdr, const uint8_t *frame, uint32_t flen,
+	const uint32_t *lens, const uint64_t *seg_gpa, uint16_t n, bool indirect)
+{
+	struct sim_seg seg[SIM_MAX_SEGS];
+	uint32_t one = hdr + flen, off = 0, total = hdr + flen;
+	uint16_t i;
+
+	if (lens == NULL) {
+		lens = &one;
+		n = 1;
+	}
+	memset(scratch2, 0, hdr);
+	memcpy(scratch2 + hdr, frame, flen);
+	for (i = 0; i < n; i++) {
+		seg[i].len = lens[i];
+		if (seg_gpa != NULL && seg_gpa[i] != 0) {
+			seg[i].gpa = seg_gpa[i];
+			sim_unpoison(g, seg[i].gpa, lens[i]);
+		} else {
+			seg[i].gpa = sim_alloc(g, lens[i]);
+		}
+		sim_write(g, seg[i].gpa, scratch2 + off, lens[i]);
+		off += lens[i];
+	}
+	assert_int_equal(off, total);
+	return sim_add(g, seg, n, false, indirect);
+}
+
+static uint16_t
+tx_post(struct sim_guest *g, uint16_t hdr, const uint8_t *frame, uint32_t flen,
+	const uint32_t *lens, uint16_t n, bool indirect)
+{
+	return tx_post_at(g, hdr, frame, flen, lens, NULL, n, indirect);
+}
+
+/* Post an RX chain of write-only buffers of lens[], pre-filled with 0xAA. */
+static uint16_t
+rx_post_at(struct sim_guest *g, const uint32_t *lens, const uint64_t *seg_gpa, uint16_t n,
+	bool indirect)
+{
+	struct sim_seg seg[SIM_MAX_SEGS];
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		seg[i].len = lens[i];
+		if (seg_gpa != NULL && seg_gpa[i] != 0) {
+			seg[i].gpa = seg_gpa[i];
+			sim_unpoison(g, seg[i].gpa, lens[i]);
+		} else {
+			seg[i].gpa = sim_alloc(g, lens[i]);
+		}
+		memset(scratch2, 0xaa, lens[i]);
+		sim_write(g, seg[i].gpa, scratch2, lens[i]);
+	}
+	return sim_add(g, seg, n, true, indirect);
+}
+
+static uint16_t
+rx_post(struct sim_guest *g, const uint32_t *lens, uint16_t n, bool indirect)
+{
+	return rx_post_at(g, lens, NULL, n, indirect);
+}
+
+static uint16_t
+rx_post1(struct sim_guest *g, uint32_t len)
+{
+	return rx_post(g, &len, 1, false);
+}
+
+/* An mbuf (chained in segments of seglen bytes) holding data. */
+static struct rte_mbuf *
+mk_pkt(const uint8_t *data, uint32_t len, uint32_t seglen)
+{
+	struct rte_mbuf *head = NULL;
+	uint32_t off = 0;
+
+	do {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t l = RTE_MIN(len - off, seglen);
+
+		assert_non_null(m);
+		if (l > 0) {
+			char *p = rte_pktmbuf_append(m, (uint16_t)l);
+
+			assert_non_null(p);
+			memcpy(p, data + off, l);
+		}
+		off += l;
+		if (head == NULL)
+			head = m;
+		else
+			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
+	} while (off < len);
+	return head;
+}
+
+static void
+check_mbuf(const struct rte_mbuf *m, const uint8_t *data, uint32_t len)
+{
+	const struct rte_mbuf *s;
+	const char *why = NULL;
+	uint32_t off = 0;
+	uint16_t segs = 0;
+
+	assert_non_null(m);
+	if (rte_mbuf_check(m, 1, &why) != 0)
+		fail_msg("bad mbuf: %s", why);
+	assert_int_equal(m->pkt_len, len);
+	for (s = m; s != NULL; s = s->next) {
+		assert_true(off + s->data_len <= len);
+		if (s->data_len > 0)
+			assert_memory_equal(
+				rte_pktmbuf_mtod(s, const uint8_t *), data + off, s->data_len);
+		off += s->data_len;
+		segs++;
+	}
+	assert_int_equal(off, len);
+	assert_int_equal(segs, m->nb_segs);
+}
+
+/*
+ * Reassemble the received packet that starts at used entry *pos: check the
+ * header (all zero except num_buffers) and return the frame length; the
+ * frame is copied to out. want_nbufs 0: do not check num_buffers.
+ */
+static uint32_t
+rx_collect(struct sim_guest *g, const struct sim_used *u, uint16_t nu, uint16_t *pos, uint16_t hdr,
+	uint16_t want_nbufs, uint8_t *out)
+{
+	uint16_t nbufs = 1, k;
+	uint32_t total = 0;
+
+	assert_true(*pos < nu);
+	sim_chain_read(g, u[*pos].id, u[*pos].len, scratch);
+	total = u[*pos].len;
+	assert_true(total >= hdr);
+	if (hdr == 12)
+		nbufs = (uint16_t)(scratch[10] | scratch[11] << 8);
+	if (want_nbufs != 0)
+		assert_int_equal(nbufs, want_nbufs);
+	assert_true(nbufs >= 1 && *pos + nbufs <= nu);
+	for (k = 1; k < nbufs; k++) {
+		const struct sim_used *e = &u[*pos + k];
+
+		assert_true(total + e->len <= sizeof(scratch));
+		sim_chain_read(g, e->id, e->len, scratch + total);
+		total += e->len;
+	}
+	*pos += nbufs;
+	for (k = 0; k < RTE_MIN(hdr, 10); k++)
+		if (scratch[k] != 0)
+			fail_msg("virtio-net header byte %u is 0x%02x, want 0", k, scratch[k]);
+	memcpy(out, scratch + hdr, total - hdr);
+	return total - hdr;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fixture                                                                   */
+
+struct fx {
+	struct sim_guest g;
+	struct vhacc_virtq *q;
+	struct vhacc_virtq_conf conf;
+	int efd;
+	const void *arg;
+	unsigned int pool_start; /* free mbufs when the test started */
+};
+
+static void
+fx_fini(struct fx *f)
+{
+	if (f->q == NULL)
+		return;
+	free(f->q);
+	f->q = NULL;
+	close(f->efd);
+	sim_fini(&f->g);
+}
+
+static uint16_t
+enc(uint16_t pos, bool wrap)
+{
+	return (uint16_t)(pos | (wrap ? VHACC_VIRTQ_PACKED_WRAP : 0));
+}
+
+/* A queue of `size` starting at ring position start with wrap counters `wrap`. */
+static void
+fx_init_at(struct fx *f, uint16_t size, uint64_t features, bool is_rx, uint16_t start, bool wrap)
+{
+	fx_fini(f);
+	sim_init(&f->g, size, features, start, wrap);
+	f->q = calloc(1, vhacc_virtq_alloc_size(size));
+	assert_non_null(f->q);
+	f->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	assert_true(f->efd >= 0);
+	f->conf = (struct vhacc_virtq_conf){
+		.packed = true,
+		.desc_packed = f->g.desc,
+		.driver_event = f->g.drv,
+		.device_event = f->g.dev,
+		.size = size,
+		.last_avail_idx = enc(start, wrap),
+		.last_used_idx = enc(start, wrap),
+		.features = features | F_PACKED,
+		.mem = &f->g.mem,
+		.callfd = f->efd,
+		.vid = TEST_VID,
+		.vring_idx = is_rx ? 0 : 1,
+		.is_rx = is_rx,
+	};
+	log_reset();
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	assert_false(f->q->broken);
+	assert_true(f->q->packed);
+	/* vhacc polls: the driver is asked not to notify */
+	assert_int_equal(f->g.dev->flags, VRING_PACKED_EVENT_FLAG_DISABLE);
+	log_reset();
+}
+
+static void
+fx_init(struct fx *f, uint16_t size, uint64_t features, bool is_rx)
+{
+	fx_init_at(f, size, features, is_rx, 0, true);
+}
+
+static int
+fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->arg = *state;
+	f->pool_start = rte_mempool_avail_count(pool);
+	*state = f;
+	log_reset();
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	unsigned int start = f->pool_start;
+
+	fx_fini(f);
+	free(f);
+	/* every mbuf the engine handed out or took must be back */
+	assert_int_equal(rte_mempool_avail_count(pool), start);
+	return 0;
+}
+
+static uint64_t
+efd_count(struct fx *f)
+{
+	uint64_t v;
+
+	if (read(f->efd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		return 0;
+	return v;
+}
+
+static uint16_t
+held(struct fx *f)
+{
+	struct vhacc_virtq_held h[64];
+
+	return vhacc_virtq_held(f->q, h, RTE_DIM(h));
+}
+
+/* The engine's position equals the driver's: everything posted was taken and reaped. */
+static void
+check_synced(struct fx *f)
+{
+	struct vhacc_virtq_state st;
+
+	vhacc_virtq_get_state(f->q, &st);
+	assert_int_equal(st.last_avail_idx, f->g.next_avail);
+	assert_int_equal(st.avail_wrap, f->g.avail_wrap);
+	assert_int_equal(st.last_used_idx, f->g.next_used);
+	assert_int_equal(st.used_wrap, f->g.used_wrap);
+	assert_int_equal(held(f), 0);
+}
+
+static void
+check_pos(struct fx *f, uint16_t avail, bool awrap, uint16_t used, bool uwrap)
+{
+	struct vhacc_virtq_state st;
+
+	vhacc_virtq_get_state(f->q, &st);
+	assert_int_equal(st.last_avail_idx, avail);
+	assert_int_equal(st.avail_wrap, awrap);
+	assert_int_equal(st.last_used_idx, used);
+	assert_int_equal(st.used_wrap, uwrap);
+	assert_int_equal(held(f), 0);
+}
+
+static uint16_t
+deq(struct fx *f, struct rte_mbuf **pkts, uint16_t n)
+{
+	return vhacc_virtq_dequeue_burst(f->q, pool, pkts, n);
+}
+
+static uint16_t
+enq(struct fx *f, struct rte_mbuf **pkts, uint16_t n)
+{
+	return vhacc_virtq_enqueue_burst(f->q, pkts, n);
+}
+
+static void
+free_pkts(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(pkts[i]);
+}
+
+#define FX struct fx *f = *state
+
+/* ------------------------------------------------------------------------ */
+/* TX (guest -> device)                                                      */
+
+static void
+test_tx_single_desc(void **state)
+{
+	FX;
+	uint8_t frame[60];
+	struct rte_mbuf *m[4];
+	struct sim_used u[16];
+	uint16_t id;
+
+	fx_init(f, 16, F_V1, false);
+	fill_pattern(frame, sizeof(frame), 1);
+	id = tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	assert_int_equal(deq(f, m, 4), 0); /* not made available yet */
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 1);
+	check_mbuf(m[0], frame, sizeof(frame));
+	assert_int_equal(sim_reap(&f->g, u, 16), 1);
+	assert_int_equal(u[0].id, id);
+	assert_int_equal(u[0].len, 0);
+	assert_int_equal(f->g.desc[0].flags & VRING_DESC_F_WRITE, 0);
+	check_pos(f, 1, true, 1, true);
+	check_synced(f);
+	assert_int_equal(f->q->stats.packets, 1);
+	assert_int_equal(f->q->stats.bytes, sizeof(frame));
+	assert_int_equal(f->q->stats.notifications, 1);
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(deq(f, m + 1, 3), 0);
+	assert_int_equal(efd_count(f), 0);
+	rte_pktmbuf_free(m[0]);
+}
+
+static void
+test_tx_multi_desc(void **state)
+{
+	FX;
+	static const uint32_t l1[] = {12, 100, 200, 700}; /* header alone, payload x3 */
+	static const uint32_t l2[] = {5, 10, 997};        /* header split over descs */
+	static const uint32_t l3[] = {12, 1};             /* 1 payload byte */
+	static const uint32_t l4[] = {20, 40};            /* header + payload start */
+	uint8_t f1[1000], f2[1000], f3[1], f4[48];
+	struct rte_mbuf *m[8];
+	struct sim_used u[16];
+	uint16_t h[4], i;
+
+	fx_init(f, 16, F_V1, false);
+	fill_pattern(f1, sizeof(f1), 2);
+	fill_pattern(f2, sizeof(f2), 3);
+	fill_pattern(f3, sizeof(f3), 4);
+	fill_pattern(f4, sizeof(f4), 5);
+	h[0] = tx_post(&f->g, 12, f1, sizeof(f1), l1, RTE_DIM(l1), false);
+	h[1] = tx_post(&f->g, 12, f2, sizeof(f2), l2, RTE_DIM(l2), false);
+	h[2] = tx_post(&f->g, 12, f3, sizeof(f3), l3, RTE_DIM(l3), false);
+	h[3] = tx_post(&f->g, 12, f4, sizeof(f4), l4, RTE_DIM(l4), false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 8), 4);
+	check_mbuf(m[0], f1, sizeof(f1));
+	check_mbuf(m[1], f2, sizeof(f2));
+	check_mbuf(m[2], f3, sizeof(f3));
+	check_mbuf(m[3], f4, sizeof(f4));
+	assert_int_equal(sim_reap(&f->g, u, 16), 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(u[i].id, h[i]);
+		assert_int_equal(u[i].len, 0);
+	}
+	check_pos(f, 11, true, 11, true);
+	check_synced(f);
+	assert_int_equal(sim_free_descs(&f->g), 16);
+	assert_int_equal(f->q->stats.packets, 4);
+	assert_int_equal(f->q->stats.bytes, 1000 + 1000 + 1 + 48);
+	free_pkts(m, 4);
+}
+
+/* A chain of exactly ring-size descriptors is legal; so is the buffer id in every descriptor. */
+static void
+test_tx_chain_len_eq_size(void **state)
+{
+	FX;
+	uint32_t lens[8] = {12, 100, 100, 100, 100, 100, 100, 100};
+	uint8_t frame[700];
+	struct rte_mbuf *m[2];
+	struct sim_used u[8];
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		fx_init_at(f, 8, F_V1, false, (uint16_t)(k * 5), k == 0);
+		f->g.id_in_all = k == 1;
+		fill_pattern(frame, sizeof(frame), 6);
+		tx_post(&f->g, 12, frame, sizeof(frame), lens, 8, false);
+		sim_publish(&f->g);
+		assert_int_equal(deq(f, m, 2), 1);
+		assert_false(f->q->broken);
+		check_mbuf(m[0], frame, sizeof(frame));
+		assert_int_equal(sim_reap(&f->g, u, 8), 1);
+		check_synced(f);
+		/* a full lap later: same position, wrap counters flipped */
+		check_pos(f, (uint16_t)(k * 5), k != 0, (uint16_t)(k * 5), k != 0);
+		rte_pktmbuf_free(m[0]);
+	}
+}
+
+/* Chains that cross the end of the ring: the index wraps to 0 and the wrap counter flips. */
+static void
+test_tx_chain_cross_end(void **state)
+{
+	FX;
+	static const uint32_t l3[] = {12, 300, 200};
+	static const uint32_t l5[] = {4, 8, 100, 100, 100};
+	uint8_t f1[500], f2[300];
+	struct rte_mbuf *m[4];
+	struct sim_used u[8];
+	uint16_t round, id;
+
+	fx_init_at(f, 8, F_V1, false, 6, true);
+	for (round = 0; round < 10; round++) {
+		fill_pattern(f1, sizeof(f1), 200 + round);
+		fill_pattern(f2, sizeof(f2), 220 + round);
+		id = tx_post(&f->g, 12, f1, sizeof(f1), l3, RTE_DIM(l3), false);
+		tx_post(&f->g, 12, f2, sizeof(f2), l5, RTE_DIM(l5), false);
+		sim_publish(&f->g);
+		assert_int_equal(deq(f, m, 4), 2);
+		assert_false(f->q->broken);
+		check_mbuf(m[0], f1, sizeof(f1));
+		check_mbuf(m[1], f2, sizeof(f2));
+		free_pkts(m, 2);
+		assert_int_equal(sim_reap(&f->g, u, 8), 2);
+		assert_int_equal(u[0].id, id);
+		check_synced(f);
+	}
+	assert_int_equal(f->q->stats.packets, 20);
+}
+
+static void
+test_tx_indirect(void **state)
+{
+	FX;
+	static const uint32_t l1[] = {12, 500, 500};
+	static const uint32_t l3[] = {12, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+		30, 30, 30, 30, 30, 30}; /* 21-entry table */
+	uint8_t f1[1000], f2[64], f3[600];
+	struct rte_mbuf *m[8];
+	struct sim_used u[32];
+	uint16_t h[3], i;
+
+	fx_init_at(f, 4, F_V1 | F_INDIRECT, false, 2, false);
+	fill_pattern(f1, sizeof(f1), 7);
+	fill_pattern(f2, sizeof(f2), 8);
+	fill_pattern(f3, sizeof(f3), 9);
+	h[0] = tx_post(&f->g, 12, f1, sizeof(f1), l1, RTE_DIM(l1), true);
+	h[1] = tx_post(&f->g, 12, f2, sizeof(f2), NULL, 0, false); /* direct in between */
+	h[2] = tx_post(&f->g, 12, f3, sizeof(f3), l3, RTE_DIM(l3), true);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 8), 3);
+	check_mbuf(m[0], f1, sizeof(f1));
+	check_mbuf(m[1], f2, sizeof(f2));
+	check_mbuf(m[2], f3, sizeof(f3));
+	assert_int_equal(sim_reap(&f->g, u, 32), 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(u[i].id, h[i]);
+	check_pos(f, 1, true, 1, true);
+	check_synced(f);
+
+	/* single-entry indirect table with header and frame together */
+	h[0] = tx_post(&f->g, 12, f2, sizeof(f2), NULL, 0, true);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m + 3, 1), 1);
+	check_mbuf(m[3], f2, sizeof(f2));
+	assert_int_equal(sim_reap(&f->g, u, 32), 1);
+	assert_int_equal(u[0].id, h[0]);
+	check_synced(f);
+	free_pkts(m, 4);
+}
+
+static void
+test_tx_large_frame(void **state)
+{
+	FX;
+	static const uint32_t l2[] = {12, 4096, 4096, 808};
+	static uint8_t f1[5000], f2[9000];
+	struct rte_mbuf *m[4];
+	struct sim_used u[16];
+
+	fx_init(f, 16, F_V1, false);
+	fill_pattern(f1, sizeof(f1), 10);
+	fill_pattern(f2, sizeof(f2), 11);
+	tx_post(&f->g, 12, f1, sizeof(f1), NULL, 0, false);
+	tx_post(&f->g, 12, f2, sizeof(f2), l2, RTE_DIM(l2), false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 2);
+	check_mbuf(m[0], f1, sizeof(f1));
+	check_mbuf(m[1], f2, sizeof(f2));
+	assert_true(m[0]->nb_segs >= 3);
+	assert_true(m[1]->nb_segs >= 5);
+	assert_int_equal(sim_reap(&f->g, u, 16), 2);
+	check_synced(f);
+	assert_int_equal(f->q->stats.bytes, 14000);
+	free_pkts(m, 2);
+}
+
+/* Frames in buffers that cross from region 0 into the adjacent region 1, and in region 2. */
+static void
+test_tx_region_crossing(void **state)
+{
+	FX;
+	static const uint32_t l1[] = {12, 1500};
+	const uint64_t g1[] = {0, SIM_R1_GPA - 700};
+	const uint32_t l2[] = {1512};
+	const uint64_t g2[] = {SIM_R2_GPA + 0x100};
+	const uint64_t g3[] = {SIM_R2_GPA + SIM_R2_SIZE - 1512}; /* ends exactly at the end */
+	uint8_t f1[1500];
+	struct rte_mbuf *m[4];
+	struct sim_used u[16];
+
+	fx_init(f, 16, F_V1, false);
+	fill_pattern(f1, sizeof(f1), 12);
+	tx_post_at(&f->g, 12, f1, sizeof(f1), l1, g1, 2, false);
+	tx_post_at(&f->g, 12, f1, sizeof(f1), l2, g2, 1, false);
+	tx_post_at(&f->g, 12, f1, sizeof(f1), l2, g3, 1, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 3);
+	assert_false(f->q->broken);
+	check_mbuf(m[0], f1, sizeof(f1));
+	check_mbuf(m[1], f1, sizeof(f1));
+	check_mbuf(m[2], f1, sizeof(f1));
+	assert_int_equal(sim_reap(&f->g, u, 16), 3);
+	check_synced(f);
+	free_pkts(m, 3);
+}
+
+/* Legacy header (no VERSION_1, no MRG_RXBUF) is 10 bytes; MRG_RXBUF alone makes it 12. */
+static void
+test_tx_hdr_len(void **state)
+{
+	FX;
+	static const uint32_t l10[] = {10, 60};
+	static const uint32_t l12[] = {12, 60};
+	uint8_t frame[60];
+	struct rte_mbuf *m[2];
+	struct sim_used u[8];
+
+	fill_pattern(frame, sizeof(frame), 13);
+	fx_init(f, 8, 0, false);
+	assert_int_equal(f->q->hdr_len, 10);
+	tx_post(&f->g, 10, frame, sizeof(frame), l10, 2, false);
+	tx_post(&f->g, 10, frame, sizeof(frame), NULL, 0, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 2), 2);
+	check_mbuf(m[0], frame, sizeof(frame));
+	check_mbuf(m[1], frame, sizeof(frame));
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	free_pkts(m, 2);
+
+	fx_init(f, 8, F_MRG, false);
+	assert_int_equal(f->q->hdr_len, 12);
+	tx_post(&f->g, 12, frame, sizeof(frame), l12, 2, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 2), 1);
+	check_mbuf(m[0], frame, sizeof(frame));
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	free_pkts(m, 1);
+}
+
+/* buffer ids come back with their chains over bursts that reuse ring slots and ids */
+static void
+test_tx_state_and_ids(void **state)
+{
+	FX;
+	static const uint32_t l2[] = {12, 30, 30};
+	uint8_t frame[60];
+	struct rte_mbuf *m[8];
+	struct sim_used u[8];
+	uint16_t h[8], round, i, total = 0;
+
+	fx_init(f, 8, F_V1, false);
+	fill_pattern(frame, sizeof(frame), 14);
+	for (round = 0; round < 12; round++) {
+		uint16_t n = 1 + round % 3;
+
+		for (i = 0; i < n; i++)
+			h[i] = tx_post(&f->g, 12, frame, sizeof(frame), (i & 1) ? l2 : NULL,
+				(i & 1) ? RTE_DIM(l2) : 0, false);
+		sim_publish(&f->g);
+		assert_int_equal(held(f), 0);
+		assert_int_equal(deq(f, m, 8), n);
+		assert_int_equal(held(f), 0);
+		assert_int_equal(sim_reap(&f->g, u, 8), n);
+		for (i = 0; i < n; i++) {
+			check_mbuf(m[i], frame, sizeof(frame));
+			assert_int_equal(u[i].id, h[i]);
+			assert_int_equal(u[i].len, 0);
+		}
+		free_pkts(m, n);
+		total += n;
+		check_synced(f);
+	}
+	assert_int_equal(f->q->stats.packets, total);
+}
+
+static void
+test_tx_burst_limit(void **state)
+{
+	FX;
+	uint8_t frame[60];
+	struct rte_mbuf *m[8];
+	struct sim_used u[16];
+	uint16_t i;
+
+	fx_init(f, 16, F_V1, false);
+	for (i = 0; i < 5; i++) {
+		fill_pattern(frame, sizeof(frame), 20 + i);
+		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	}
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 0), 0);
+	check_pos(f, 0, true, 0, true);
+	assert_int_equal(deq(f, m, 2), 2);
+	check_pos(f, 2, true, 2, true);
+	assert_int_equal(deq(f, m + 2, 1), 1);
+	check_pos(f, 3, true, 3, true);
+	assert_int_equal(deq(f, m + 3, 5), 2);
+	check_pos(f, 5, true, 5, true);
+	for (i = 0; i < 5; i++) {
+		fill_pattern(frame, sizeof(frame), 20 + i);
+		check_mbuf(m[i], frame, sizeof(frame));
+	}
+	assert_int_equal(sim_reap(&f->g, u, 16), 5);
+	free_pkts(m, 5);
+}
+
+static void
+test_tx_pool_exhaustion(void **state)
+{
+	FX;
+	static uint8_t big[5000];
+	struct rte_mempool *small;
+	uint8_t frame[60];
+	struct rte_mbuf *m[8];
+	struct sim_used u[16];
+	uint64_t nm;
+	uint16_t i;
+
+	small = rte_pktmbuf_pool_create(
+		"ut_small", 2, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	assert_non_null(small);
+	fx_init(f, 16, F_V1, false);
+	for (i = 0; i < 4; i++) {
+		fill_pattern(frame, sizeof(frame), 30 + i);
+		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	}
+	sim_publish(&f->g);
+
+	/* two mbufs for four chains: stops after two, the rest stays in the ring */
+	assert_int_equal(vhacc_virtq_dequeue_burst(f->q, small, m, 8), 2);
+	assert_true(f->q->stats.no_mbuf >= 1);
+	check_pos(f, 2, true, 2, true);
+	nm = f->q->stats.no_mbuf;
+	assert_int_equal(vhacc_virtq_dequeue_burst(f->q, small, m + 2, 8), 0);
+	assert_true(f->q->stats.no_mbuf > nm);
+	check_pos(f, 2, true, 2, true);
+	assert_int_equal(sim_reap(&f->g, u, 16), 2);
+	free_pkts(m, 2);
+	assert_int_equal(vhacc_virtq_dequeue_burst(f->q, small, m, 8), 2);
+	check_pos(f, 4, true, 4, true);
+	for (i = 0; i < 2; i++) {
+		fill_pattern(frame, sizeof(frame), 32 + i);
+		check_mbuf(m[i], frame, sizeof(frame));
+	}
+	assert_int_equal(sim_reap(&f->g, u, 16), 2);
+	free_pkts(m, 2);
+	assert_int_equal(f->q->stats.packets, 4);
+
+	/* a frame needing three mbufs with two in the pool: not consumed, nothing leaked */
+	fill_pattern(big, sizeof(big), 34);
+	tx_post(&f->g, 12, big, sizeof(big), NULL, 0, false);
+	sim_publish(&f->g);
+	nm = f->q->stats.no_mbuf;
+	assert_int_equal(vhacc_virtq_dequeue_burst(f->q, small, m, 8), 0);
+	assert_true(f->q->stats.no_mbuf > nm);
+	assert_int_equal(rte_mempool_avail_count(small), 2);
+	check_pos(f, 4, true, 4, true);
+	assert_int_equal(deq(f, m, 8), 1);
+	check_mbuf(m[0], big, sizeof(big));
+	check_pos(f, 5, true, 5, true);
+	assert_int_equal(sim_reap(&f->g, u, 16), 1);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(f->q->stats.packets, 5);
+	assert_int_equal(f->q->stats.drop_too_big + f->q->stats.drop_runt, 0);
+	assert_int_equal(rte_mempool_avail_count(small), 2);
+	rte_mempool_free(small);
+}
+
+/* ------------------------------------------------------------------------ */
+/* RX (device -> guest)                                                      */
+
+static void
+test_rx_single_buffer(void **state)
+{
+	FX;
+	static const uint64_t fs[] = {F_V1, F_MRG, 0, F_V1 | F_MRG};
+	uint8_t frame[60], out[64], tail[16], aa[16];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	unsigned int k;
+
+	memset(aa, 0xaa, sizeof(aa));
+	fill_pattern(frame, sizeof(frame), 40);
+	for (k = 0; k < RTE_DIM(fs); k++) {
+		uint16_t hdr = hdr_len_of(fs[k]), pos = 0, id;
+
+		fx_init(f, 8, fs[k], true);
+		assert_int_equal(f->q->hdr_len, hdr);
+		id = rx_post1(&f->g, 2048);
+		sim_publish(&f->g);
+		p = mk_pkt(frame, sizeof(frame), 2048);
+		assert_int_equal(enq(f, &p, 1), 1);
+		rte_pktmbuf_free(p);
+		assert_int_equal(sim_reap(&f->g, u, 8), 1);
+		assert_int_equal(u[0].id, id);
+		assert_int_equal(u[0].len, hdr + sizeof(frame));
+		assert_int_equal(rx_collect(&f->g, u, 1, &pos, hdr, 1, out), sizeof(frame));
+		assert_memory_equal(out, frame, sizeof(frame));
+		/* nothing written past the packet */
+		sim_read(&f->g, f->g.chain[id].seg[0].gpa + u[0].len, tail, sizeof(tail));
+		assert_memory_equal(tail, aa, sizeof(tail));
+		check_synced(f);
+		assert_int_equal(f->q->stats.packets, 1);
+		assert_int_equal(f->q->stats.bytes, sizeof(frame));
+		assert_int_equal(efd_count(f), 1);
+	}
+}
+
+static void
+test_rx_mergeable(void **state)
+{
+	FX;
+	static uint8_t f1[1518], f2[9000], f3[64], out[9100];
+	struct rte_mbuf *p[3];
+	struct sim_used u[32];
+	uint16_t i, nu, pos = 0;
+	uint32_t sum;
+
+	fx_init_at(f, 32, F_V1 | F_MRG, true, 27, false); /* buffers cross the ring end */
+	for (i = 0; i < 16; i++)
+		rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 41);
+	fill_pattern(f2, sizeof(f2), 42);
+	fill_pattern(f3, sizeof(f3), 43);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 2000); /* 5 chained mbufs */
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	nu = sim_reap(&f->g, u, 32);
+	assert_int_equal(nu, 2 + 9);
+	for (i = 0, sum = 0; i < 2; i++)
+		sum += u[i].len;
+	assert_int_equal(sum, 12 + 1518);
+	for (i = 2, sum = 0; i < 11; i++)
+		sum += u[i].len;
+	assert_int_equal(sum, 12 + 9000);
+	for (i = 0; i < nu; i++)
+		assert_true(u[i].len > 0 && u[i].len <= 1024);
+	assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, 2, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, 9, out), sizeof(f2));
+	assert_memory_equal(out, f2, sizeof(f2));
+	check_pos(f, 6, true, 6, true);
+	assert_int_equal(f->q->stats.packets, 2);
+	assert_int_equal(f->q->stats.bytes, 1518 + 9000);
+
+	p[2] = mk_pkt(f3, sizeof(f3), 2048);
+	assert_int_equal(enq(f, &p[2], 1), 1);
+	rte_pktmbuf_free(p[2]);
+	nu = sim_reap(&f->g, u, 32);
+	assert_int_equal(nu, 1);
+	pos = 0;
+	assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, 1, out), sizeof(f3));
+	assert_memory_equal(out, f3, sizeof(f3));
+	check_pos(f, 7, true, 7, true);
+}
+
+/* MRG_RXBUF: a packet needing two buffers with one available waits, nothing published. */
+static void
+test_rx_mergeable_waits(void **state)
+{
+	FX;
+	static uint8_t f1[1518], out[1600];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	uint16_t pos = 0;
+
+	fx_init_at(f, 8, F_V1 | F_MRG, true, 7, true);
+	rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 44);
+	p = mk_pkt(f1, sizeof(f1), 2048);
+	assert_int_equal(enq(f, &p, 1), 0);
+	check_pos(f, 7, true, 7, true);
+	assert_int_equal(sim_reap(&f->g, u, 8), 0);
+	assert_int_equal(f->q->stats.drop_too_big, 0);
+	assert_int_equal(f->q->stats.rx_no_buffers, 1);
+	assert_int_equal(efd_count(f), 0);
+	rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	assert_int_equal(enq(f, &p, 1), 1);
+	rte_pktmbuf_free(p);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 2, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	check_pos(f, 1, false, 1, false);
+	check_synced(f);
+}
+
+static void
+test_rx_nonmergeable_chain(void **state)
+{
+	FX;
+	static const uint32_t l1[] = {12, 600, 600, 600};
+	static const uint32_t l2[] = {12, 1000, 1000};
+	static const uint32_t l3[] = {10, 1514};
+	static uint8_t f1[1514], f2[1800], out[2100];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t h[2], pos = 0;
+
+	fx_init_at(f, 16, F_V1 | F_INDIRECT, true, 14, true);
+	h[0] = rx_post(&f->g, l1, RTE_DIM(l1), false); /* crosses the ring end */
+	h[1] = rx_post(&f->g, l2, RTE_DIM(l2), true);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 45);
+	fill_pattern(f2, sizeof(f2), 46);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 1000);
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	assert_int_equal(u[0].id, h[0]);
+	assert_int_equal(u[0].len, 12 + 1514);
+	assert_int_equal(u[1].id, h[1]);
+	assert_int_equal(u[1].len, 12 + 1800);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), sizeof(f2));
+	assert_memory_equal(out, f2, sizeof(f2));
+	check_pos(f, 3, false, 3, false);
+	check_synced(f);
+
+	/* legacy 10-byte header in its own descriptor */
+	fx_init(f, 8, 0, true);
+	rx_post(&f->g, l3, RTE_DIM(l3), false);
+	sim_publish(&f->g);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	assert_int_equal(enq(f, p, 1), 1);
+	rte_pktmbuf_free(p[0]);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(u[0].len, 10 + 1514);
+	pos = 0;
+	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 10, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+}
+
+/* An RX chain longer than the packet: the rest is taken (id, count) but not read. */
+static void
+test_rx_chain_longer(void **state)
+{
+	FX;
+	static const uint32_t l1[] = {12, 100, 2048, 2048, 2048};
+	uint8_t f1[80], out[100];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	uint16_t pos = 0, id;
+
+	fx_init_at(f, 8, F_V1 | F_MRG, true, 5, true);
+	id = rx_post(&f->g, l1, RTE_DIM(l1), false);
+	/* poison the buffers the packet does not reach */
+	SIM_POISON(sim_hva(&f->g, f->g.chain[id].seg[2].gpa, 2048), 2048);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 47);
+	p = mk_pkt(f1, sizeof(f1), 2048);
+	assert_int_equal(enq(f, &p, 1), 1);
+	rte_pktmbuf_free(p);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(u[0].id, id);
+	assert_int_equal(u[0].len, 12 + 80);
+	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	check_pos(f, 2, false, 2, false);
+	check_synced(f);
+}
+
+static void
+test_rx_region_crossing(void **state)
+{
+	FX;
+	const uint32_t l1[] = {1600};
+	const uint64_t g1[] = {SIM_R1_GPA - 800};
+	const uint64_t g2[] = {SIM_R2_GPA + SIM_R2_SIZE - 1600};
+	static uint8_t f1[1500], out[1600];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t pos = 0;
+
+	fx_init(f, 8, F_V1, true);
+	rx_post_at(&f->g, l1, g1, 1, false);
+	rx_post_at(&f->g, l1, g2, 1, false);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 47);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f1, sizeof(f1), 700);
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	assert_false(f->q->broken);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+}
+
+/* non-mergeable: too big for the chain, dropped; the chain stays for the next packet */
+static void
+test_rx_too_big(void **state)
+{
+	FX;
+	static uint8_t f1[3000], f2[100], out[200];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t pos = 0;
+
+	fx_init(f, 8, F_V1, true);
+	rx_post1(&f->g, 12 + 1500);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 48);
+	fill_pattern(f2, sizeof(f2), 49);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 2048);
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	assert_int_equal(f->q->stats.drop_too_big, 1);
+	assert_int_equal(f->q->stats.packets, 1);
+	assert_int_equal(f->q->stats.bytes, 100);
+	assert_false(f->q->broken);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(u[0].len, 12 + 100);
+	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 12, 1, out), sizeof(f2));
+	assert_memory_equal(out, f2, sizeof(f2));
+	check_synced(f);
+}
+
+/* MRG_RXBUF: a packet larger than the whole ring of buffers is dropped, not waited for */
+static void
+test_rx_mrg_never_fits(void **state)
+{
+	FX;
+	static uint8_t f1[9000], f2[60], out[100];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t i, pos = 0;
+
+	fx_init_at(f, 8, F_V1 | F_MRG, true, 3, true);
+	for (i = 0; i < 8; i++)
+		rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 130);
+	fill_pattern(f2, sizeof(f2), 131);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 2048);
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	assert_int_equal(f->q->stats.drop_too_big, 1);
+	assert_int_equal(f->q->stats.packets, 1);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 12, 1, out), sizeof(f2));
+	assert_memory_equal(out, f2, sizeof(f2));
+	check_pos(f, 4, true, 4, true);
+}
+
+static void
+test_rx_runt(void **state)
+{
+	FX;
+	uint8_t f2[60], out[64];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	uint16_t pos = 0;
+
+	fx_init(f, 8, F_V1, true);
+	rx_post1(&f->g, 2048);
+	rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	fill_pattern(f2, sizeof(f2), 50);
+	p[0] = mk_pkt(f2, 0, 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 2048);
+	assert_int_equal(enq(f, p, 2), 2);
+	free_pkts(p, 2);
+	assert_int_equal(f->q->stats.drop_runt, 1);
+	assert_int_equal(f->q->stats.packets, 1);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 12, 1, out), sizeof(f2));
+	assert_memory_equal(out, f2, sizeof(f2));
+}
+
+static void
+test_rx_no_buffers(void **state)
+{
+	FX;
+	uint8_t f1[60], out[64];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	uint16_t pos = 0;
+
+	fx_init(f, 8, F_V1 | F_MRG, true);
+	fill_pattern(f1, sizeof(f1), 51);
+	p = mk_pkt(f1, sizeof(f1), 2048);
+	assert_int_equal(enq(f, &p, 1), 0);
+	assert_int_equal(f->q->stats.rx_no_buffers, 1);
+	rx_post1(&f->g, 2048); /* added, not yet available */
+	assert_int_equal(enq(f, &p, 1), 0);
+	assert_int_equal(f->q->stats.rx_no_buffers, 2);
+	assert_int_equal(f->q->stats.packets, 0);
+	assert_int_equal(f->q->stats.drop_too_big, 0);
+	check_pos(f, 0, true, 0, true);
+	assert_int_equal(efd_count(f), 0);
+	sim_publish(&f->g);
+	assert_int_equal(enq(f, &p, 1), 1);
+	rte_pktmbuf_free(p);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 12, 1, out), sizeof(f1));
+	assert_memory_equal(out, f1, sizeof(f1));
+}
+
+/* 3 buffers for 5 packets: 3 written, 2 stay with the caller, not dropped (MRG and not). */
+static void
+test_rx_partial(void **state)
+{
+	FX;
+	static const uint64_t fs[] = {F_V1 | F_MRG, F_V1};
+	uint8_t fr[5][100], out[128];
+	struct rte_mbuf *p[5];
+	struct sim_used u[8];
+	unsigned int k;
+	uint16_t i, pos;
+
+	for (i = 0; i < 5; i++) {
+		fill_pattern(fr[i], 100, 52 + i);
+		p[i] = mk_pkt(fr[i], 100, 2048);
+	}
+	for (k = 0; k < RTE_DIM(fs); k++) {
+		fx_init_at(f, 8, fs[k], true, 6, false);
+		for (i = 0; i < 3; i++)
+			rx_post1(&f->g, 2048);
+		sim_publish(&f->g);
+		i = enq(f, p, 5);
+		if (i != 3) {
+			free_pkts(p, 5);
+			fail_msg("features 0x%" PRIx64 ": 3 buffers, 5 packets: %u consumed "
+				 "(drop_too_big %" PRIu64 "), want 3",
+				fs[k], i, f->q->stats.drop_too_big);
+		}
+		assert_int_equal(f->q->stats.drop_too_big, 0);
+		assert_int_equal(sim_reap(&f->g, u, 8), 3);
+		pos = 0;
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(rx_collect(&f->g, u, 3, &pos, 12, 1, out), 100);
+			assert_memory_equal(out, fr[i], 100);
+		}
+		check_pos(f, 1, true, 1, true);
+		rx_post1(&f->g, 2048);
+		rx_post1(&f->g, 2048);
+		sim_publish(&f->g);
+		assert_int_equal(enq(f, p + 3, 2), 2);
+		assert_int_equal(sim_reap(&f->g, u, 8), 2);
+		pos = 0;
+		for (i = 3; i < 5; i++) {
+			assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), 100);
+			assert_memory_equal(out, fr[i], 100);
+		}
+		check_pos(f, 3, true, 3, true);
+		assert_int_equal(f->q->stats.packets, 5);
+	}
+	free_pkts(p, 5);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Frame size limits                                                         */
+
+static void
+test_max_frame_tx(void **state)
+{
+	FX;
+	static uint8_t fr[1515];
+	struct rte_mbuf *m[4];
+	struct sim_used u[8];
+
+	fx_init(f, 8, F_V1, false);
+	f->conf.max_frame = 1514;
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	fill_pattern(fr, sizeof(fr), 140);
+	tx_post(&f->g, 12, fr, 1514, NULL, 0, false);
+	tx_post(&f->g, 12, fr, 1515, NULL, 0, false);
+	tx_post(&f->g, 12, fr, 60, NULL, 0, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 2);
+	check_mbuf(m[0], fr, 1514);
+	check_mbuf(m[1], fr, 60);
+	free_pkts(m, 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 3);
+	check_synced(f);
+	assert_int_equal(f->q->stats.drop_over_mtu, 1);
+	assert_int_equal(f->q->stats.packets, 2);
+	assert_false(f->q->broken);
+}
+
+static void
+test_max_frame_rx(void **state)
+{
+	FX;
+	static uint8_t fr[1515], out[1600];
+	struct rte_mbuf *p[3];
+	struct sim_used u[8];
+	uint16_t i, pos = 0;
+
+	fx_init(f, 8, F_V1 | F_MRG, true);
+	f->conf.max_frame = 1514;
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	for (i = 0; i < 4; i++)
+		rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	fill_pattern(fr, sizeof(fr), 141);
+	p[0] = mk_pkt(fr, 1515, 2048);
+	p[1] = mk_pkt(fr, 1514, 2048);
+	p[2] = mk_pkt(fr, 60, 2048);
+	assert_int_equal(enq(f, p, 3), 3);
+	free_pkts(p, 3);
+	assert_int_equal(f->q->stats.drop_over_mtu, 1);
+	assert_int_equal(f->q->stats.packets, 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), 1514);
+	assert_memory_equal(out, fr, 1514);
+	assert_int_equal(rx_collect(&f->g, u, 2, &pos, 12, 1, out), 60);
+	assert_memory_equal(out, fr, 60);
+	check_pos(f, 2, true, 2, true);
+}
+
+/* A TX frame over 64 KiB is dropped, its chain consumed: the queue does not stall. */
+static void
+test_tx_oversize_frame(void **state)
+{
+	FX;
+	static const uint32_t lens[] = {12, 35000, 35000};
+	static uint8_t big[70000];
+	uint8_t small[60];
+	struct rte_mbuf *m[4];
+	struct sim_used u[8];
+	uint16_t n;
+
+	fx_init(f, 8, F_V1, false);
+	fill_pattern(big, sizeof(big), 142);
+	fill_pattern(small, sizeof(small), 143);
+	tx_post(&f->g, 12, big, sizeof(big), lens, RTE_DIM(lens), false);
+	tx_post(&f->g, 12, small, sizeof(small), NULL, 0, false);
+	sim_publish(&f->g);
+	n = deq(f, m, 4);
+	assert_false(f->q->broken);
+	assert_int_equal(n, 1);
+	check_mbuf(m[0], small, sizeof(small));
+	free_pkts(m, n);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	check_synced(f);
+	assert_int_equal(f->q->stats.drop_too_big + f->q->stats.drop_over_mtu, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* IN_ORDER                                                                  */
+
+static void
+test_in_order_tx(void **state)
+{
+	FX;
+	static const uint32_t l2[] = {12, 50, 50, 100};
+	uint8_t frame[200];
+	struct rte_mbuf *m[8];
+	struct sim_used u[8];
+	uint16_t round, i, total = 0;
+
+	fx_init(f, 8, F_V1 | F_IN_ORDER | F_INDIRECT, false);
+	for (round = 0; round < 16; round++) {
+		uint16_t n = 1 + round % 3;
+
+		for (i = 0; i < n; i++) {
+			fill_pattern(frame, sizeof(frame), 60 + total + i);
+			if (i == 0)
+				tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+			else
+				tx_post(&f->g, 12, frame, sizeof(frame), l2, RTE_DIM(l2), i == 2);
+		}
+		sim_publish(&f->g);
+		assert_int_equal(deq(f, m, 8), n);
+		for (i = 0; i < n; i++) {
+			fill_pattern(frame, sizeof(frame), 60 + total + i);
+			check_mbuf(m[i], frame, sizeof(frame));
+		}
+		free_pkts(m, n);
+		assert_int_equal(sim_reap(&f->g, u, 8), n);
+		total += n;
+		check_synced(f);
+	}
+}
+
+static void
+test_in_order_rx(void **state)
+{
+	FX;
+	static uint8_t fr[3][3000], out[3100];
+	static const uint32_t len[3] = {60, 1518, 3000};
+	static const uint16_t nb[3] = {1, 2, 3};
+	struct rte_mbuf *p[3];
+	struct sim_used u[16];
+	uint16_t round, i, nu, pos;
+
+	fx_init(f, 16, F_V1 | F_MRG | F_IN_ORDER, true);
+	for (round = 0; round < 6; round++) {
+		while (sim_free_descs(&f->g) > 0)
+			rx_post1(&f->g, 1024);
+		sim_publish(&f->g);
+		for (i = 0; i < 3; i++) {
+			fill_pattern(fr[i], len[i], 70 + round * 3 + i);
+			p[i] = mk_pkt(fr[i], len[i], 2048);
+		}
+		assert_int_equal(enq(f, p, 3), 3);
+		free_pkts(p, 3);
+		nu = sim_reap(&f->g, u, 16);
+		assert_int_equal(nu, 6);
+		pos = 0;
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(rx_collect(&f->g, u, nu, &pos, 12, nb[i], out), len[i]);
+			assert_memory_equal(out, fr[i], len[i]);
+		}
+	}
+	assert_int_equal(f->q->stats.packets, 18);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Notifications (driver event suppression)                                  */
+
+static void
+tx_one(struct fx *f, uint16_t n)
+{
+	uint8_t frame[60];
+	struct rte_mbuf *m[16];
+	struct sim_used u[16];
+	uint16_t i;
+
+	fill_pattern(frame, sizeof(frame), 80);
+	for (i = 0; i < n; i++)
+		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 16), n);
+	free_pkts(m, n);
+	assert_int_equal(sim_reap(&f->g, u, 16), n);
+}
+
+static void
+drv_event(struct fx *f, uint16_t flags, uint16_t off, bool wrap)
+{
+	f->g.drv->off_wrap = enc(off, wrap);
+	f->g.drv->flags = flags;
+}
+
+static void
+test_notify_enable_disable(void **state)
+{
+	FX;
+
+	fx_init(f, 16, F_V1, false);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_ENABLE, 0, false);
+	tx_one(f, 2);
+	assert_int_equal(efd_count(f), 1); /* one call per burst */
+	assert_int_equal(f->q->stats.notifications, 1);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DISABLE, 0, false);
+	tx_one(f, 1);
+	tx_one(f, 3);
+	assert_int_equal(efd_count(f), 0);
+	assert_int_equal(f->q->stats.notifications, 1);
+	assert_int_equal(f->q->stats.notify_suppressed, 2);
+	/* DESC without EVENT_IDX is not negotiated: treated as enabled */
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 15, true);
+	tx_one(f, 1);
+	assert_int_equal(efd_count(f), 1);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_ENABLE, 0, false);
+	tx_one(f, 1);
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(f->q->stats.notifications, 3);
+}
+
+static void
+test_notify_desc_event_idx(void **state)
+{
+	FX;
+	uint16_t i;
+
+	/* 16-entry ring, starting at 0 with wrap 1 */
+	fx_init(f, 16, F_V1 | F_EVIDX, false);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 0, true);
+	tx_one(f, 1); /* 0 -> 1 passes descriptor 0 (also: first decision) */
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(f->q->stats.notifications, 1);
+
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 5, true);
+	tx_one(f, 1); /* 1 -> 2 */
+	assert_int_equal(efd_count(f), 0);
+	tx_one(f, 3); /* 2 -> 5: descriptor 5 not yet used */
+	assert_int_equal(efd_count(f), 0);
+	assert_int_equal(f->q->stats.notify_suppressed, 2);
+	tx_one(f, 1); /* 5 -> 6 passes 5 */
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(f->q->stats.notifications, 2);
+
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 7, true);
+	tx_one(f, 4); /* 6 -> 10 passes 7 in the middle of a burst */
+	assert_int_equal(efd_count(f), 1);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 3, true); /* already passed */
+	tx_one(f, 1);
+	assert_int_equal(efd_count(f), 0);
+
+	/* event in the next lap (wrap 0): not before the ring end is crossed */
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 1, false);
+	tx_one(f, 4); /* 11 -> 15 */
+	assert_int_equal(efd_count(f), 0);
+	tx_one(f, 2); /* 15 -> 1 (wrap 0): passes 0 only */
+	assert_int_equal(efd_count(f), 0);
+	tx_one(f, 1); /* 1 -> 2: passes 1 */
+	assert_int_equal(efd_count(f), 1);
+	assert_int_equal(f->q->stats.notifications, 4);
+
+	/* a multi-descriptor chain covering the event descriptor */
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 4, false);
+	{
+		static const uint32_t l3[] = {12, 30, 30};
+		uint8_t frame[60];
+		struct rte_mbuf *m[2];
+		struct sim_used u[4];
+
+		fill_pattern(frame, sizeof(frame), 81);
+		tx_post(&f->g, 12, frame, sizeof(frame), l3, 3, false); /* descs 2..4 */
+		sim_publish(&f->g);
+		assert_int_equal(deq(f, m, 2), 1);
+		rte_pktmbuf_free(m[0]);
+		assert_int_equal(sim_reap(&f->g, u, 4), 1);
+	}
+	assert_int_equal(efd_count(f), 1);
+
+	/* ENABLE and DISABLE still apply with EVENT_IDX */
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DISABLE, 0, false);
+	for (i = 0; i < 20; i++)
+		tx_one(f, 1);
+	assert_int_equal(efd_count(f), 0);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_ENABLE, 0, false);
+	tx_one(f, 1);
+	assert_int_equal(efd_count(f), 1);
+	check_synced(f);
+}
+
+/* A full lap in one burst: the event descriptor may be anywhere in it. */
+static void
+test_notify_full_lap(void **state)
+{
+	FX;
+
+	fx_init_at(f, 8, F_V1 | F_EVIDX, false, 3, false);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 0, false);
+	tx_one(f, 8); /* 3/0 -> 3/1, first decision: always */
+	assert_int_equal(efd_count(f), 1);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 2, false);
+	tx_one(f, 8); /* 3/1 -> 3/0 passes (2, wrap 0) last */
+	assert_int_equal(efd_count(f), 1);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, 3, false);
+	tx_one(f, 8); /* 3/0 -> 3/1 passes (3, wrap 0) first */
+	assert_int_equal(efd_count(f), 1);
+	tx_one(f, 8); /* 3/1 -> 3/0: (3, wrap 0) comes next lap */
+	assert_int_equal(efd_count(f), 0);
+	check_pos(f, 3, false, 3, false);
+}
+
+static void
+test_notify_rx(void **state)
+{
+	FX;
+	uint8_t frame[60];
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+
+	fx_init(f, 8, F_V1 | F_MRG, true);
+	fill_pattern(frame, sizeof(frame), 81);
+	rx_post1(&f->g, 2048);
+	rx_post1(&f->g, 2048);
+	rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	p[0] = mk_pkt(frame, sizeof(frame), 2048);
+	p[1] = mk_pkt(frame, sizeof(frame), 2048);
+	assert_int_equal(enq(f, p, 2), 2);
+	assert_int_equal(efd_count(f), 1);
+	drv_event(f, VRING_PACKED_EVENT_FLAG_DISABLE, 0, false);
+	assert_int_equal(enq(f, p, 1), 1);
+	assert_int_equal(efd_count(f), 0);
+	assert_int_equal(f->q->stats.notifications, 1);
+	assert_int_equal(f->q->stats.notify_suppressed, 1);
+	free_pkts(p, 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 3);
+}
+
+static void
+test_notify_no_callfd(void **state)
+{
+	FX;
+
+	fx_init(f, 16, F_V1, false);
+	f->conf.callfd = -1;
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	tx_one(f, 1);
+	tx_one(f, 2);
+	assert_int_equal(efd_count(f), 0);
+	assert_int_equal(f->q->stats.notifications, 0);
+	assert_int_equal(f->q->stats.notify_suppressed, 2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dirty logging                                                             */
+
+static bool
+in_guest_mem(const struct sim_guest *g, uint64_t gpa, uint64_t len)
+{
+	int r = sim_region_of(g, gpa);
+
+	return r >= 0 && gpa - g->mem.regions[r].gpa + len <= g->mem.regions[r].size;
+}
+
+/* Every used descriptor the driver reaped (from ring position pos) must be logged. */
+static void
+check_used_logged(struct fx *f, uint16_t pos, const struct sim_used *u, uint16_t nu)
+{
+	bool wrap = false;
+	uint16_t i;
+
+	for (i = 0; i < nu; i++) {
+		if (!log_covered(log_u, log_nu, TEST_VID, f->conf.vring_idx, 16u * pos, 16))
+			fail_msg("used descriptor %u not logged", pos);
+		sim_adv(&f->g, &pos, &wrap, f->g.chain[u[i].id].nring);
+	}
+	/* offsets within the descriptor ring */
+	for (i = 0; i < RTE_MIN(log_nu, LOG_MAX); i++)
+		assert_true(log_u[i].addr + log_u[i].len <= 16u * f->g.size);
+}
+
+static void
+check_rx_logged(struct fx *f, const struct sim_used *u, uint16_t nu)
+{
+	uint16_t i, s;
+
+	for (i = 0; i < nu; i++) {
+		const struct sim_chain *c = &f->g.chain[u[i].id];
+		uint32_t left = u[i].len;
+
+		for (s = 0; s < c->nseg && left > 0; s++) {
+			uint32_t l = RTE_MIN(left, c->seg[s].len);
+
+			if (!log_covered(log_w, log_nw, TEST_VID, -1, c->seg[s].gpa, l))
+				fail_msg("RX write gpa 0x%" PRIx64 " len %u not logged",
+					c->seg[s].gpa, l);
+			left -= l;
+		}
+	}
+	for (i = 0; i < RTE_MIN(log_nw, LOG_MAX); i++)
+		assert_true(in_guest_mem(&f->g, log_w[i].addr, log_w[i].len));
+}
+
+static void
+test_log_setup(void **state)
+{
+	FX;
+
+	fx_init(f, 8, F_V1 | F_LOG, false);
+	log_reset();
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	/* the device event area written at setup */
+	assert_true(log_covered(log_w, log_nw, TEST_VID, -1, f->g.dev_gpa, 4));
+}
+
+static void
+test_log_rx(void **state)
+{
+	FX;
+	static const uint32_t l2[] = {12, 700, 900};
+	const uint32_t l3[] = {1600};
+	const uint64_t g3[] = {SIM_R1_GPA - 800};
+	static uint8_t f1[1518], f2[64], f3[1500];
+	struct rte_mbuf *p[3];
+	struct sim_used u[16];
+	uint16_t i, nu, pos;
+
+	/* mergeable, across the ring end */
+	fx_init_at(f, 8, F_V1 | F_MRG | F_LOG, true, 6, true);
+	for (i = 0; i < 4; i++)
+		rx_post1(&f->g, 1024);
+	rx_post_at(&f->g, l3, g3, 1, false); /* crosses regions 0/1 */
+	sim_publish(&f->g);
+	fill_pattern(f1, sizeof(f1), 90);
+	fill_pattern(f2, sizeof(f2), 91);
+	fill_pattern(f3, sizeof(f3), 92);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	p[1] = mk_pkt(f2, sizeof(f2), 2048);
+	p[2] = mk_pkt(f3, sizeof(f3), 2048);
+	pos = f->g.next_used;
+	assert_int_equal(enq(f, p, 2), 2);
+	nu = sim_reap(&f->g, u, 16);
+	assert_int_equal(nu, 3);
+	check_rx_logged(f, u, nu);
+	check_used_logged(f, pos, u, nu);
+	log_reset();
+	pos = f->g.next_used;
+	assert_int_equal(enq(f, p + 2, 1), 1); /* last 1 KB buffer + the crossing one */
+	nu = sim_reap(&f->g, u, 16);
+	check_rx_logged(f, u, nu);
+	check_used_logged(f, pos, u, nu);
+	free_pkts(p, 3);
+
+	/* non-mergeable chain */
+	fx_init(f, 8, F_V1 | F_LOG, true);
+	rx_post(&f->g, l2, RTE_DIM(l2), false);
+	sim_publish(&f->g);
+	p[0] = mk_pkt(f1, sizeof(f1), 2048);
+	assert_int_equal(enq(f, p, 1), 1);
+	rte_pktmbuf_free(p[0]);
+	nu = sim_reap(&f->g, u, 16);
+	assert_int_equal(nu, 1);
+	check_rx_logged(f, u, nu);
+	check_used_logged(f, 0, u, nu);
+}
+
+static void
+test_log_tx(void **state)
+{
+	FX;
+	static const uint32_t l3[] = {12, 30, 18};
+	uint8_t frame[60];
+	struct rte_mbuf *m[4];
+	struct sim_used u[8];
+	uint16_t pos, nu;
+
+	fx_init_at(f, 8, F_V1 | F_LOG, false, 4, false);
+	fill_pattern(frame, sizeof(frame), 94);
+	tx_post(&f->g, 12, frame, 48, l3, 3, false);
+	tx_post(&f->g, 12, frame, 48, l3, 3, false); /* crosses the end */
+	tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	sim_publish(&f->g);
+	pos = f->g.next_used;
+	assert_int_equal(deq(f, m, 4), 3);
+	free_pkts(m, 3);
+	nu = sim_reap(&f->g, u, 8);
+	assert_int_equal(nu, 3);
+	check_used_logged(f, pos, u, nu);
+	assert_int_equal(log_nw, 0);
+}
+
+static void
+test_log_off(void **state)
+{
+	FX;
+	uint8_t frame[60];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+
+	fx_init(f, 8, F_V1 | F_MRG | F_EVIDX, true);
+	rx_post1(&f->g, 1024);
+	rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	fill_pattern(frame, sizeof(frame), 93);
+	p = mk_pkt(frame, sizeof(frame), 2048);
+	assert_int_equal(enq(f, &p, 1), 1);
+	rte_pktmbuf_free(p);
+	assert_int_equal(sim_reap(&f->g, u, 8), 1);
+	assert_int_equal(log_nw, 0);
+	assert_int_equal(log_nu, 0);
+	fx_init(f, 8, F_V1, false);
+	tx_one(f, 2);
+	assert_int_equal(log_nw, 0);
+	assert_int_equal(log_nu, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Wrap counters over many laps, odd ring sizes                              */
+
+static void
+test_wrap_tx(void **state)
+{
+	FX;
+	static const uint16_t sizes[] = {8, 5, 1, 3};
+	static const uint32_t l2[] = {12, 20, 28};
+	uint8_t frame[48];
+	struct rte_mbuf *m[8];
+	struct sim_used u[8];
+	unsigned int k;
+	uint16_t round, i;
+
+	for (k = 0; k < RTE_DIM(sizes); k++) {
+		uint16_t size = sizes[k], per = size >= 5 ? 3 : 1;
+		unsigned int laps = 0;
+		bool w0;
+
+		fx_init_at(f, size, F_V1 | F_LOG | F_EVIDX, false, size - 1, true);
+		w0 = f->g.used_wrap;
+		for (round = 0; round < 100; round++) {
+			uint16_t pos = f->g.next_used, nu;
+			bool was = f->g.used_wrap;
+
+			log_reset();
+			drv_event(f, VRING_PACKED_EVENT_FLAG_DESC, pos, f->g.used_wrap);
+			for (i = 0; i < per; i++) {
+				bool multi = (i & 1) && size >= 5;
+
+				fill_pattern(frame, sizeof(frame), 100 + round * 3 + i);
+				tx_post(&f->g, 12, frame, sizeof(frame), multi ? l2 : NULL,
+					multi ? RTE_DIM(l2) : 0, false);
+			}
+			sim_publish(&f->g);
+			assert_int_equal(deq(f, m, 8), per);
+			for (i = 0; i < per; i++) {
+				fill_pattern(frame, sizeof(frame), 100 + round * 3 + i);
+				check_mbuf(m[i], frame, sizeof(frame));
+			}
+			free_pkts(m, per);
+			nu = sim_reap(&f->g, u, 8);
+			assert_int_equal(nu, per);
+			check_used_logged(f, pos, u, nu);
+			check_synced(f);
+			assert_int_equal(efd_count(f), 1);
+			laps += was != f->g.used_wrap;
+		}
+		assert_true(laps >= 20);
+		assert_int_equal(f->q->stats.packets, 100u * per);
+		(void)w0;
+	}
+}
+
+static void
+test_wrap_rx(void **state)
+{
+	FX;
+	static const uint16_t sizes[] = {8, 6, 3};
+	static uint8_t fr[2][1518], out[1600];
+	static const uint32_t len[2] = {1518, 200};
+	struct rte_mbuf *p[2];
+	struct sim_used u[8];
+	unsigned int k;
+	uint16_t round, i, pos, nu;
+
+	for (k = 0; k < RTE_DIM(sizes); k++) {
+		fx_init_at(f, sizes[k], F_V1 | F_MRG | F_LOG, true, 1, false);
+		for (round = 0; round < 60; round++) {
+			uint16_t upos = f->g.next_used;
+
+			log_reset();
+			for (i = 0; i < 3; i++)
+				rx_post1(&f->g, 1024);
+			sim_publish(&f->g);
+			for (i = 0; i < 2; i++) {
+				fill_pattern(fr[i], len[i], 120 + round * 2 + i);
+				p[i] = mk_pkt(fr[i], len[i], 2048);
+			}
+			assert_int_equal(enq(f, p, 2), 2);
+			free_pkts(p, 2);
+			nu = sim_reap(&f->g, u, 8);
+			assert_int_equal(nu, 3);
+			check_rx_logged(f, u, nu);
+			check_used_logged(f, upos, u, nu);
+			pos = 0;
+			for (i = 0; i < 2; i++) {
+				assert_int_equal(
+					rx_collect(&f->g, u, nu, &pos, 12, i ? 1 : 2, out), len[i]);
+				assert_memory_equal(out, fr[i], len[i]);
+			}
+			check_synced(f);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* State                                                                     */
+
+/* setup keeps stats, continues from the conf position and wrap counters */
+static void
+test_setup_resume(void **state)
+{
+	FX;
+	static const uint16_t starts[][2] = {{0, 0}, {0, 1}, {5, 0}, {15, 1}};
+	struct vhacc_virtq_state st;
+	unsigned int k;
+
+	for (k = 0; k < RTE_DIM(starts); k++) {
+		fx_init_at(f, 16, F_V1, false, starts[k][0], starts[k][1] != 0);
+		tx_one(f, 3);
+		vhacc_virtq_get_state(f->q, &st);
+		assert_int_equal(st.last_avail_idx, (starts[k][0] + 3) % 16);
+		assert_int_equal(st.avail_wrap, (starts[k][1] != 0) ^ (starts[k][0] + 3 >= 16));
+		f->conf.last_avail_idx = enc(st.last_avail_idx, st.avail_wrap);
+		f->conf.last_used_idx = enc(st.last_used_idx, st.used_wrap);
+		assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+		assert_int_equal(f->q->stats.packets, 3);
+		check_synced(f);
+		tx_one(f, 2);
+		tx_one(f, 13);
+		check_synced(f);
+		assert_int_equal(f->q->stats.packets, 18);
+	}
+}
+
+static void
+test_setup_einval(void **state)
+{
+	FX;
+	struct vhacc_virtq_conf c;
+	static const uint16_t bad_sizes[] = {0, 32769, 65535};
+	unsigned int i;
+
+	fx_init(f, 16, F_V1, false);
+	for (i = 0; i < RTE_DIM(bad_sizes); i++) {
+		c = f->conf;
+		c.size = bad_sizes[i];
+		assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	}
+	c = f->conf;
+	c.desc_packed = NULL;
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	c = f->conf;
+	c.driver_event = NULL;
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	c = f->conf;
+	c.device_event = NULL;
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	c = f->conf;
+	c.last_avail_idx = 16;
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	c = f->conf;
+	c.last_used_idx = enc(16, true);
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), -EINVAL);
+	c = f->conf;
+	c.size = 12; /* packed rings need not be a power of two */
+	assert_int_equal(vhacc_virtq_setup(f->q, &c), 0);
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	tx_one(f, 2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Hostile rings                                                             */
+
+#define HSIZE 8
+#define A1    AV(true) /* available in the first lap (wrap 1) */
+#define NX    VRING_DESC_F_NEXT
+#define WR    VRING_DESC_F_WRITE
+#define IND   VRING_DESC_F_INDIRECT
+
+static void
+raw(struct sim_guest *g, uint16_t pos, uint64_t addr, uint32_t len, uint16_t flags, uint16_t id)
+{
+	g->desc[pos].addr = addr;
+	g->desc[pos].len = len;
+	g->desc[pos].id = id;
+	__atomic_store_n(&g->desc[pos].flags, flags, __ATOMIC_RELEASE);
+	if (!(flags & IND) && len > 0 && addr + len > addr)
+		sim_unpoison(g, addr, len);
+}
+
+/* A table of n descriptors in guest memory. */
+static struct vring_packed_desc *
+raw_table(struct sim_guest *g, uint16_t n, uint64_t *gpa)
+{
+	*gpa = sim_alloc(g, 16u * n);
+	return sim_hva(g, *gpa, 16u * n);
+}
+
+static void
+tdesc(struct sim_guest *g, struct vring_packed_desc *t, uint16_t i, uint64_t addr, uint32_t len,
+	uint16_t flags)
+{
+	t[i].addr = addr;
+	t[i].len = len;
+	t[i].flags = flags;
+	t[i].id = 0;
+	if (!(flags & IND))
+		sim_unpoison(g, addr, len);
+}
+
+struct hostile {
+	const char *what;
+	bool is_rx;
+	uint64_t features;
+	uint16_t start; /* ring position of the first chain (wrap 1) */
+	void (*build)(struct sim_guest *g);
+	enum vhacc_virtq_broken_reason want;
+	enum vhacc_virtq_broken_reason alt; /* also accepted, NONE: none */
+};
+
+static void
+burst_some(struct fx *f, uint16_t expect)
+{
+	uint8_t frame[60];
+	struct rte_mbuf *m[8];
+	uint16_t n;
+
+	if (f->conf.is_rx) {
+		fill_pattern(frame, sizeof(frame), 99);
+		m[0] = mk_pkt(frame, sizeof(frame), 2048);
+		n = enq(f, m, 1);
+		rte_pktmbuf_free(m[0]);
+	} else {
+		n = deq(f, m, 8);
+		free_pkts(m, n);
+	}
+	assert_int_equal(n, expect);
+}
+
+static void
+run_hostile(void **state)
+{
+	FX;
+	const struct hostile *h = f->arg;
+	struct vhacc_virtq_state st0, st1;
+	struct sim_used u[HSIZE];
+	uint64_t b;
+
+	fx_init_at(f, HSIZE, h->features, h->is_rx, h->start, true);
+	h->build(&f->g);
+	vhacc_virtq_get_state(f->q, &st0);
+
+	burst_some(f, 0);
+	assert_true(f->q->broken);
+	if (f->q->broken_reason != h->want &&
+		(h->alt == VHACC_BROKEN_NONE || f->q->broken_reason != h->alt))
+		fail_msg("%s: broken_reason %d (%s), want %d (%s)", h->what, f->q->broken_reason,
+			vhacc_virtq_broken_reason_str(f->q->broken_reason), h->want,
+			vhacc_virtq_broken_reason_str(h->want));
+	if (h->alt != VHACC_BROKEN_NONE)
+		print_message("    %s -> %s\n", h->what,
+			vhacc_virtq_broken_reason_str(f->q->broken_reason));
+	assert_int_equal(f->q->stats.broken, 1);
+	assert_int_equal(f->q->stats.packets, 0);
+	assert_int_equal(sim_reap(&f->g, u, HSIZE), 0); /* nothing marked used */
+	vhacc_virtq_get_state(f->q, &st1);
+	assert_int_equal(st0.last_avail_idx, st1.last_avail_idx);
+	assert_int_equal(st0.avail_wrap, st1.avail_wrap);
+	assert_int_equal(st0.last_used_idx, st1.last_used_idx);
+	assert_int_equal(st0.used_wrap, st1.used_wrap);
+
+	/* later bursts do nothing, not even with a valid chain in place */
+	if (f->conf.is_rx) {
+		raw(&f->g, h->start, sim_alloc(&f->g, 2048), 2048, WR | A1, 0);
+	} else {
+		b = sim_alloc(&f->g, 100);
+		memset(sim_hva(&f->g, b, 100), 0, 100);
+		raw(&f->g, h->start, b, 100, A1, 0);
+	}
+	burst_some(f, 0);
+	burst_some(f, 0);
+	assert_true(f->q->broken);
+	assert_int_equal(f->q->stats.broken, 1);
+	assert_int_equal(sim_reap(&f->g, u, HSIZE), 0);
+	vhacc_virtq_get_state(f->q, &st1);
+	assert_int_equal(st0.last_avail_idx, st1.last_avail_idx);
+	assert_int_equal(st0.last_used_idx, st1.last_used_idx);
+
+	/* set up again on a clean ring: works */
+	sim_reset_rings(&f->g, 0, true);
+	f->conf.last_avail_idx = enc(0, true);
+	f->conf.last_used_idx = enc(0, true);
+	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
+	assert_false(f->q->broken);
+	assert_int_equal(f->q->broken_reason, VHACC_BROKEN_NONE);
+	assert_int_equal(f->q->stats.broken, 1);
+	if (f->conf.is_rx) {
+		rx_post1(&f->g, 2048);
+	} else {
+		uint8_t frame[60];
+
+		fill_pattern(frame, sizeof(frame), 98);
+		tx_post(&f->g, hdr_len_of(h->features), frame, sizeof(frame), NULL, 0, false);
+	}
+	sim_publish(&f->g);
+	burst_some(f, 1);
+	assert_int_equal(sim_reap(&f->g, u, HSIZE), 1);
+	assert_false(f->q->broken);
+}
+
+/* every descriptor says NEXT: longer than the ring */
+static void
+b_chain_loop(struct sim_guest *g)
+{
+	uint16_t i;
+
+	raw(g, 0, sim_alloc(g, 12), 12, NX | A1, 0);
+	for (i = 1; i < HSIZE; i++)
+		raw(g, i, sim_alloc(g, 100), 100, NX | A1, 0);
+}
+
+/* the same from the middle of the ring, with the wrap counters flipping correctly */
+static void
+b_chain_loop_wrapped(struct sim_guest *g)
+{
+	uint16_t i;
+
+	for (i = 0; i < HSIZE; i++)
+		raw(g, i, sim_alloc(g, 100), 100, NX | (i < 3 ? AV(false) : A1), 0);
+}
+
+static void
+b_buffer_id(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 112), 112, A1, HSIZE);
+}
+
+static void
+b_buffer_id_ffff(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 12), 12, NX | A1, 0);
+	raw(g, 1, sim_alloc(g, 100), 100, A1, 0xffff);
+}
+
+static void
+b_buffer_id_ind(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_packed_desc *t = raw_table(g, 2, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 12), 12, 0);
+	tdesc(g, t, 1, sim_alloc(g, 100), 100, 0);
+	raw(g, 0, tg, 32, IND | A1, HSIZE + 3);
+}
+
+/* the second descriptor of a chain is not available */
+static void
+b_wrap_mid(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 12), 12, NX | A1, 0);
+	raw(g, 1, sim_alloc(g, 100), 100, AV(false), 0);
+}
+
+/* the second descriptor looks used */
+static void
+b_wrap_mid_used(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 12), 12, NX | A1, 0);
+	raw(g, 1, sim_alloc(g, 50), 50, NX | US(true), 0);
+	raw(g, 2, sim_alloc(g, 50), 50, A1, 0);
+}
+
+/* a chain across the ring end whose flags do not flip with the wrap counter */
+static void
+b_wrap_no_flip(struct sim_guest *g)
+{
+	raw(g, 6, sim_alloc(g, 12), 12, NX | A1, 0);
+	raw(g, 7, sim_alloc(g, 50), 50, NX | A1, 0);
+	raw(g, 0, sim_alloc(g, 50), 50, A1, 1);
+}
+
+static void
+b_zero_len(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 12), 12, NX | A1, 0);
+	raw(g, 1, sim_alloc(g, 64), 0, NX | A1, 0);
+	raw(g, 2, sim_alloc(g, 100), 100, A1, 0);
+}
+
+static void
+b_overflow(struct sim_guest *g)
+{
+	raw(g, 0, UINT64_MAX - 0x7ff, 0x1000, A1, 0);
+}
+
+static void
+b_addr_outside(struct sim_guest *g)
+{
+	raw(g, 0, 0x1000, 100, A1, 0);
+}
+
+static void
+b_addr_between(struct sim_guest *g)
+{
+	raw(g, 0, SIM_R2_GPA - 0x10000, 100, A1, 0); /* gap between regions 1 and 2 */
+}
+
+static void
+b_addr_partly_outside(struct sim_guest *g)
+{
+	raw(g, 0, SIM_R1_GPA + SIM_R1_SIZE - 100, 200, A1, 0);
+}
+
+static void
+b_addr_partly_outside_r2(struct sim_guest *g)
+{
+	raw(g, 6, sim_alloc(g, 12), 12, NX | A1, 0);
+	raw(g, 7, sim_alloc(g, 12), 12, NX | A1, 0);
+	raw(g, 0, SIM_R2_GPA + SIM_R2_SIZE - 50, 51, AV(false), 0);
+}
+
+static void
+b_ind_nested(struct sim_guest *g)
+{
+	uint64_t t1g, t2g;
+	struct vring_packed_desc *t1 = raw_table(g, 2, &t1g);
+	struct vring_packed_desc *t2 = raw_table(g, 1, &t2g);
+
+	tdesc(g, t2, 0, sim_alloc(g, 100), 100, 0);
+	tdesc(g, t1, 0, sim_alloc(g, 12), 12, 0);
+	tdesc(g, t1, 1, t2g, 16, IND);
+	raw(g, 0, t1g, 32, IND | A1, 0);
+}
+
+static void
+b_ind_next(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_packed_desc *t = raw_table(g, 1, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 112), 112, 0);
+	raw(g, 0, tg, 16, IND | NX | A1, 0);
+	raw(g, 1, sim_alloc(g, 100), 100, A1, 0);
+}
+
+static void
+b_ind_no_feature(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_packed_desc *t = raw_table(g, 1, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 112), 112, 0);
+	raw(g, 0, tg, 16, IND | A1, 0);
+}
+
+static void
+b_ind_len_odd(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_packed_desc *t = raw_table(g, 2, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 12), 12, 0);
+	tdesc(g, t, 1, sim_alloc(g, 100), 100, 0);
+	raw(g, 0, tg, 24, IND | A1, 0);
+}
+
+static void
+b_ind_len_zero(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_packed_desc *t = raw_table(g, 1, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 112), 112, 0);
+	raw(g, 0, tg, 0, IND | A1, 0);
+}
+
+static void
+b_ind_outside(struct sim_guest *g)
+{
+	raw(g, 0, SIM_R2_GPA + SIM_R2_SIZE + 0x1000, 32, IND | A1, 0);
+}
+
+static void
+b_ind_partly_outside(struct sim_guest *g)
+{
+	uint64_t tg = SIM_R2_GPA + SIM_R2_SIZE - 16;
+	struct vring_packed_desc *t = sim_hva(g, tg, 16);
+
+	sim_unpoison(g, tg, 16);
+	tdesc(g, t, 0, sim_alloc(g, 112), 112, 0);
+	raw(g, 0, tg, 32, IND | A1, 0);
+}
+
+/* a table larger than the largest ring (32768 entries) */
+static void
+b_ind_too_many(struct sim_guest *g)
+{
+	const uint32_t n = 32769;
+	uint64_t tg = sim_alloc(g, 16u * n);
+	struct vring_packed_desc *t = sim_hva(g, tg, 16u * n);
+	uint32_t i;
+
+	memset(t, 0, 16u * n);
+	for (i = 0; i < n; i++) {
+		t[i].addr = tg;
+		t[i].len = 16;
+	}
+	raw(g, 0, tg, 16u * n, IND | A1, 0);
+}
+
+static void
+b_ind_zero_len_entry(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_packed_desc *t = raw_table(g, 3, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 12), 12, 0);
+	tdesc(g, t, 1, sim_alloc(g, 16), 0, 0);
+	tdesc(g, t, 2, sim_alloc(g, 100), 100, 0);
+	raw(g, 0, tg, 48, IND | A1, 0);
+}
+
+static void
+b_tx_write_desc(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 12), 12, NX | A1, 0);
+	raw(g, 1, sim_alloc(g, 100), 100, WR | A1, 0);
+}
+
+static void
+b_tx_write_desc_ind(struct sim_guest *g)
+{
+	uint64_t tg;
+	struct vring_packed_desc *t = raw_table(g, 2, &tg);
+
+	tdesc(g, t, 0, sim_alloc(g, 12), 12, 0);
+	tdesc(g, t, 1, sim_alloc(g, 100), 100, WR);
+	raw(g, 0, tg, 32, IND | A1, 0);
+}
+
+static void
+b_tx_hdr_only(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 12), 12, A1, 0);
+}
+
+static void
+b_tx_hdr_only_split(struct sim_guest *g)
+{
+	raw(g, 7, sim_alloc(g, 6), 6, NX | A1, 0);
+	raw(g, 0, sim_alloc(g, 6), 6, AV(false), 0);
+}
+
+static void
+b_tx_shorter_than_hdr(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 5), 5, A1, 0);
+}
+
+static void
+b_rx_read_desc(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 12), 12, WR | NX | A1, 0);
+	raw(g, 1, sim_alloc(g, 2048), 2048, A1, 0);
+}
+
+static void
+b_rx_partly_outside(struct sim_guest *g)
+{
+	raw(g, 0, SIM_R1_GPA + SIM_R1_SIZE - 30, 2048, WR | A1, 0);
+}
+
+/* 4-byte buffers: the 72-byte packet needs more descriptors than the ring has */
+static void
+b_rx_loop(struct sim_guest *g)
+{
+	uint16_t i;
+
+	for (i = 0; i < HSIZE; i++)
+		raw(g, i, sim_alloc(g, 4), 4, WR | NX | A1, 0);
+}
+
+static void
+b_rx_zero_len(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 2048), 0, WR | A1, 0);
+}
+
+/* MRG_RXBUF: the packet needs two buffers, the second is outside memory */
+static void
+b_rx_mrg_second_bad(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 40), 40, WR | A1, 0);
+	raw(g, 1, 0x2000, 1024, WR | A1, 1);
+}
+
+/* the part of a chain the packet does not reach still needs a valid id ... */
+static void
+b_rx_tail_buffer_id(struct sim_guest *g)
+{
+	raw(g, 0, sim_alloc(g, 2048), 2048, WR | NX | A1, 0);
+	raw(g, 1, sim_alloc(g, 2048), 2048, WR | A1, 0x8000);
+}
+
+/* ... and must be available */
+static void
+b_rx_tail_wrap(struct sim_guest *g)
+{
+	raw(g, 7, sim_alloc(g, 2048), 2048, WR | NX | A1, 0);
+	raw(g, 0, sim_alloc(g, 2048), 2048, WR | A1, 0); /* wrap 1 bits in lap 0 */
+}
+
+static void
+b_rx_ind_nested(struct sim_guest *g)
+{
+	uint64_t t1g, t2g;
+	struct vring_packed_desc *t1 = raw_table(g, 1, &t1g);
+	struct vring_packed_desc *t2 = raw_table(g, 1, &t2g);
+
+	tdesc(g, t2, 0, sim_alloc(g, 2048), 2048, WR);
+	tdesc(g, t1, 0, t2g, 16, IND);
+	raw(g, 0, t1g, 16, IND | A1, 0);
+}
+
+#define TXF (F_V1 | F_INDIRECT)
+#define RXF (F_V1 | F_MRG | F_INDIRECT)
+
+#define HOSTILE(name, rx, feat, start, want_, alt_)                                                \
+	static const struct hostile hc_##name = {                                                  \
+		#name, rx, feat, start, b_##name, VHACC_BROKEN_##want_, VHACC_BROKEN_##alt_};      \
+	static void test_hostile_##name(void **state)                                              \
+	{                                                                                          \
+		run_hostile(state);                                                                \
+	}
+
+HOSTILE(chain_loop, false, TXF, 0, CHAIN_LOOP, NONE)
+HOSTILE(chain_loop_wrapped, false, TXF, 3, CHAIN_LOOP, NONE)
+HOSTILE(buffer_id, false, TXF, 0, BUFFER_ID, NONE)
+HOSTILE(buffer_id_ffff, false, TXF, 0, BUFFER_ID, NONE)
+HOSTILE(buffer_id_ind, false, TXF, 0, BUFFER_ID, NONE)
+HOSTILE(wrap_mid, false, TXF, 0, WRAP, NONE)
+HOSTILE(wrap_mid_used, false, TXF, 0, WRAP, NONE)
+HOSTILE(wrap_no_flip, false, TXF, 6, WRAP, NONE)
+HOSTILE(zero_len, false, TXF, 0, BAD_LEN, NONE)
+HOSTILE(overflow, false, TXF, 0, BAD_LEN, BAD_ADDR)
+HOSTILE(addr_outside, false, TXF, 0, BAD_ADDR, NONE)
+HOSTILE(addr_between, false, TXF, 0, BAD_ADDR, NONE)
+HOSTILE(addr_partly_outside, false, TXF, 0, BAD_ADDR, NONE)
+HOSTILE(addr_partly_outside_r2, false, TXF, 6, BAD_ADDR, NONE)
+HOSTILE(ind_nested, false, TXF, 0, INDIRECT, NONE)
+HOSTILE(ind_next, false, TXF, 0, INDIRECT, NONE)
+HOSTILE(ind_no_feature, false, F_V1, 0, INDIRECT, NONE)
+HOSTILE(ind_len_odd, false, TXF, 0, INDIRECT, NONE)
+HOSTILE(ind_len_zero, false, TXF, 0, INDIRECT, BAD_LEN)
+HOSTILE(ind_outside, false, TXF, 0, BAD_ADDR, INDIRECT)
+HOSTILE(ind_partly_outside, false, TXF, 0, BAD_ADDR, INDIRECT)
+HOSTILE(ind_too_many, false, TXF, 0, INDIRECT, CHAIN_LOOP)
+HOSTILE(ind_zero_len_entry, false, TXF, 0, BAD_LEN, NONE)
+HOSTILE(tx_write_desc, false, TXF, 0, DESC_DIR, NONE)
+HOSTILE(tx_write_desc_ind, false, TXF, 0, DESC_DIR, NONE)
+HOSTILE(tx_hdr_only, false, TXF, 0, SHORT_CHAIN, NONE)
+HOSTILE(tx_hdr_only_split, false, TXF, 7, SHORT_CHAIN, NONE)
+HOSTILE(tx_shorter_than_hdr, false, TXF, 0, SHORT_CHAIN, NONE)
+HOSTILE(rx_read_desc, true, RXF, 0, DESC_DIR, NONE)
+HOSTILE(rx_partly_outside, true, RXF, 0, BAD_ADDR, NONE)
+HOSTILE(rx_loop, true, RXF, 0, CHAIN_LOOP, NONE)
+HOSTILE(rx_zero_len, true, RXF, 0, BAD_LEN, NONE)
+HOSTILE(rx_mrg_second_bad, true, RXF, 0, BAD_ADDR, NONE)
+HOSTILE(rx_tail_buffer_id, true, RXF, 0, BUFFER_ID, NONE)
+HOSTILE(rx_tail_wrap, true, RXF, 7, WRAP, NONE)
+HOSTILE(rx_ind_nested, true, RXF, 0, INDIRECT, NONE)
+
+/* ------------------------------------------------------------------------ */
+/* Misc                                                                      */
+
+static void
+test_broken_reason_str(void **state)
+{
+	const char *s[VHACC_BROKEN_REASON_MAX];
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < VHACC_BROKEN_REASON_MAX; i++) {
+		s[i] = vhacc_virtq_broken_reason_str((enum vhacc_virtq_broken_reason)i);
+		assert_non_null(s[i]);
+		assert_true(s[i][0] != '\0');
+		for (j = 0; j < i; j++)
+			if (strcmp(s[i], s[j]) == 0)
+				fail_msg("reasons %d and %d are both \"%s\"", i, j, s[i]);
+	}
+	assert_string_equal(s[VHACC_BROKEN_BUFFER_ID], "buffer_id");
+	assert_string_equal(s[VHACC_BROKEN_WRAP], "wrap");
+}
+
+/* ------------------------------------------------------------------------ */
+
+static int
+group_setup(void **state)
+{
+	/* --no-huge implies legacy memory, which EAL refuses with --in-memory: use --no-shconf */
+	char *argv[] = {(char *)"test", (char *)"--no-huge", (char *)"-m", (char *)"64",
+		(char *)"--no-pci", (char *)"--no-shconf", (char *)"--no-telemetry",
+		(char *)"--file-prefix", (char *)"vhacc-ut-virtq-packed", (char *)"--log-level",
+		(char *)"error"};
+
+	(void)state;
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+		return -1;
+	pool = rte_pktmbuf_pool_create(
+		"ut_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	return pool == NULL ? -1 : 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return 0;
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+#define H(name)                                                                                    \
+	cmocka_unit_test_prestate_setup_teardown(                                                  \
+		test_hostile_##name, fx_setup, fx_teardown, (void *)(uintptr_t)&hc_##name)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_tx_single_desc),
+		T(test_tx_multi_desc),
+		T(test_tx_chain_len_eq_size),
+		T(test_tx_chain_cross_end),
+		T(test_tx_indirect),
+		T(test_tx_large_frame),
+		T(test_tx_region_crossing),
+		T(test_tx_hdr_len),
+		T(test_tx_state_and_ids),
+		T(test_tx_burst_limit),
+		T(test_tx_pool_exhaustion),
+		T(test_rx_single_buffer),
+		T(test_rx_mergeable),
+		T(test_rx_mergeable_waits),
+		T(test_rx_nonmergeable_chain),
+		T(test_rx_chain_longer),
+		T(test_rx_region_crossing),
+		T(test_rx_too_big),
+		T(test_rx_mrg_never_fits),
+		T(test_rx_runt),
+		T(test_rx_no_buffers),
+		T(test_rx_partial),
+		T(test_max_frame_tx),
+		T(test_max_frame_rx),
+		T(test_tx_oversize_frame),
+		T(test_in_order_tx),
+		T(test_in_order_rx),
+		T(test_notify_enable_disable),
+		T(test_notify_desc_event_idx),
+		T(test_notify_full_lap),
+		T(test_notify_rx),
+		T(test_notify_no_callfd),
+		T(test_log_setup),
+		T(test_log_rx),
+		T(test_log_tx),
+		T(test_log_off),
+		T(test_wrap_tx),
+		T(test_wrap_rx),
+		T(test_setup_resume),
+		T(test_setup_einval),
+		H(chain_loop),
+		H(chain_loop_wrapped),
+		H(buffer_id),
+		H(buffer_id_ffff),
+		H(buffer_id_ind),
+		H(wrap_mid),
+		H(wrap_mid_used),
+		H(wrap_no_flip),
+		H(zero_len),
+		H(overflow),
+		H(addr_outside),
+		H(addr_between),
+		H(addr_partly_outside),
+		H(addr_partly_outside_r2),
+		H(ind_nested),
+		H(ind_next),
+		H(ind_no_feature),
+		H(ind_len_odd),
+		H(ind_len_zero),
+		H(ind_outside),
+		H(ind_partly_outside),
+		H(ind_too_many),
+		H(ind_zero_len_entry),
+		H(tx_write_desc),
+		H(tx_write_desc_ind),
+		H(tx_hdr_only),
+		H(tx_hdr_only_split),
+		H(tx_shorter_than_hdr),
+		H(rx_read_desc),
+		H(rx_partly_outside),
+		H(rx_loop),
+		H(rx_zero_len),
+		H(rx_mrg_second_bad),
+		H(rx_tail_buffer_id),
+		H(rx_tail_wrap),
+		H(rx_ind_nested),
+		T(test_broken_reason_str),
+	};
+
+	return cmocka_run_group_tests_name("virtq_packed", tests, group_setup, group_teardown);
+}
