@@ -94,8 +94,52 @@ virtq_chain_start(struct virtq_chain *c, struct vhacc_virtq *q, uint16_t head)
 	c->left = 0;
 }
 
+/* Switch c to the indirect table that d points to. 0 or -1 (ring marked broken). */
+int virtq_chain_enter_indirect(struct virtq_chain *c, const struct vring_desc *d);
+
 /* Load the next descriptor of the chain into c->gpa/left. 0 or -1 (ring marked broken). */
-int virtq_chain_load(struct virtq_chain *c);
+static inline int
+virtq_chain_load(struct virtq_chain *c)
+{
+	struct vhacc_virtq *q = c->q;
+	struct vring_desc d;
+	bool write;
+
+	for (;;) {
+		if (unlikely(c->idx >= c->tsize)) {
+			virtq_mark_broken(q, VHACC_BROKEN_DESC_INDEX);
+			return -1;
+		}
+		if (unlikely(++c->seen > c->tsize)) {
+			virtq_mark_broken(q, VHACC_BROKEN_CHAIN_LOOP);
+			return -1;
+		}
+		/* One copy out of guest memory; indirect tables may be unaligned. */
+		memcpy(&d, &c->table[c->idx], sizeof(d));
+		rte_compiler_barrier();
+		if (likely(!(d.flags & VRING_DESC_F_INDIRECT)))
+			break;
+		if (virtq_chain_enter_indirect(c, &d) < 0)
+			return -1;
+	}
+
+	if (unlikely(d.len == 0 || d.addr + d.len < d.addr)) {
+		virtq_mark_broken(q, VHACC_BROKEN_BAD_LEN);
+		return -1;
+	}
+	write = d.flags & VRING_DESC_F_WRITE;
+	if (unlikely(write != q->is_rx)) {
+		virtq_mark_broken(q, VHACC_BROKEN_DESC_DIR);
+		return -1;
+	}
+	c->gpa = d.addr;
+	c->left = d.len;
+	if (d.flags & VRING_DESC_F_NEXT)
+		c->idx = d.next;
+	else
+		c->end = true;
+	return 0;
+}
 
 /*
  * Next segment of the chain: returns its length (> 0) with *hva and *gpa
@@ -184,11 +228,13 @@ virtq_prefetch_burst(struct vhacc_virtq *q, uint16_t n, bool write)
 
 /* Packed ring (virtq_packed_*.c); the public functions dispatch on q->packed. */
 int virtq_packed_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf);
-uint16_t virtq_packed_dequeue_burst(struct vhacc_virtq *q, struct rte_mempool *mp,
-	struct rte_mbuf **pkts, uint16_t n);
+uint16_t virtq_packed_dequeue_burst(
+	struct vhacc_virtq *q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n);
 uint16_t virtq_packed_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16_t n);
 
 /* Write shadow[0..n) to the used ring, publish used->idx, log and notify. */
 void virtq_flush_used(struct vhacc_virtq *q, uint16_t n);
+/* The same for two queues (a first), with one fence for both. */
+void virtq_flush_used_pair(struct vhacc_virtq *a, uint16_t na, struct vhacc_virtq *b, uint16_t nb);
 
 #endif /* VHACC_VIRTQ_PRIV_H */

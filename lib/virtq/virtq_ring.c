@@ -59,8 +59,13 @@ vhacc_virtq_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf)
 {
 	struct vhacc_virtq_stats stats = q->stats;
 
-	if (conf->packed)
-		return virtq_packed_setup(q, conf);
+	if (conf->packed) {
+		int ret = virtq_packed_setup(q, conf);
+
+		if (ret == 0)
+			q->features = conf->features;
+		return ret;
+	}
 	if (conf->desc == NULL || conf->avail == NULL || conf->used == NULL || conf->mem == NULL ||
 		conf->size == 0 || conf->size > 32768 || !rte_is_power_of_2(conf->size))
 		return -EINVAL;
@@ -82,6 +87,7 @@ vhacc_virtq_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf)
 			     ? sizeof(struct virtio_net_hdr_mrg_rxbuf)
 			     : sizeof(struct virtio_net_hdr);
 	q->max_frame = conf->max_frame;
+	q->features = conf->features;
 	q->last_avail_idx = conf->last_avail_idx;
 	q->last_used_idx = conf->last_used_idx;
 	q->mem = conf->mem;
@@ -121,67 +127,33 @@ vhacc_virtq_held(const struct vhacc_virtq *q, struct vhacc_virtq_held *out, uint
 }
 
 int
-virtq_chain_load(struct virtq_chain *c)
+virtq_chain_enter_indirect(struct virtq_chain *c, const struct vring_desc *d)
 {
 	struct vhacc_virtq *q = c->q;
-	struct vring_desc d;
 	uint64_t len;
 	void *table;
-	bool write;
 
-	for (;;) {
-		if (unlikely(c->idx >= c->tsize)) {
-			virtq_mark_broken(q, VHACC_BROKEN_DESC_INDEX);
-			return -1;
-		}
-		if (unlikely(++c->seen > c->tsize)) {
-			virtq_mark_broken(q, VHACC_BROKEN_CHAIN_LOOP);
-			return -1;
-		}
-		/* One copy out of guest memory; indirect tables may be unaligned. */
-		memcpy(&d, &c->table[c->idx], sizeof(d));
-		rte_compiler_barrier();
-
-		if (!(d.flags & VRING_DESC_F_INDIRECT))
-			break;
-		if (unlikely(c->indirect || (d.flags & VRING_DESC_F_NEXT) || !q->indirect ||
-			     d.len == 0 || d.len % sizeof(struct vring_desc) != 0 ||
-			     d.len / sizeof(struct vring_desc) > VIRTQ_MAX_INDIRECT)) {
-			virtq_mark_broken(q, VHACC_BROKEN_INDIRECT);
-			return -1;
-		}
-		if (unlikely(d.addr + d.len < d.addr)) {
-			virtq_mark_broken(q, VHACC_BROKEN_BAD_LEN);
-			return -1;
-		}
-		len = d.len;
-		table = virtq_translate(q, d.addr, &len);
-		if (unlikely(table == NULL || len != d.len)) {
-			virtq_mark_broken(q, VHACC_BROKEN_BAD_ADDR);
-			return -1;
-		}
-		c->table = table;
-		c->tsize = d.len / sizeof(struct vring_desc);
-		c->idx = 0;
-		c->seen = 0;
-		c->indirect = true;
+	if (unlikely(c->indirect || (d->flags & VRING_DESC_F_NEXT) || !q->indirect || d->len == 0 ||
+		     d->len % sizeof(struct vring_desc) != 0 ||
+		     d->len / sizeof(struct vring_desc) > VIRTQ_MAX_INDIRECT)) {
+		virtq_mark_broken(q, VHACC_BROKEN_INDIRECT);
+		return -1;
 	}
-
-	if (unlikely(d.len == 0 || d.addr + d.len < d.addr)) {
+	if (unlikely(d->addr + d->len < d->addr)) {
 		virtq_mark_broken(q, VHACC_BROKEN_BAD_LEN);
 		return -1;
 	}
-	write = d.flags & VRING_DESC_F_WRITE;
-	if (unlikely(write != q->is_rx)) {
-		virtq_mark_broken(q, VHACC_BROKEN_DESC_DIR);
+	len = d->len;
+	table = virtq_translate(q, d->addr, &len);
+	if (unlikely(table == NULL || len != d->len)) {
+		virtq_mark_broken(q, VHACC_BROKEN_BAD_ADDR);
 		return -1;
 	}
-	c->gpa = d.addr;
-	c->left = d.len;
-	if (d.flags & VRING_DESC_F_NEXT)
-		c->idx = d.next;
-	else
-		c->end = true;
+	c->table = table;
+	c->tsize = d->len / sizeof(struct vring_desc);
+	c->idx = 0;
+	c->seen = 0;
+	c->indirect = true;
 	return 0;
 }
 
@@ -192,15 +164,13 @@ need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
 }
 
+/* Notify the guest if it asks; after the fence that follows publishing used entries. */
 static void
 virtq_notify(struct vhacc_virtq *q)
 {
 	uint16_t old = q->signalled_used, new_idx = q->last_used_idx;
 	bool valid = q->signalled_used_valid, need;
 
-	/* The used index store must be visible before the driver's event
-	 * index or flags are read, or a notification could be lost. */
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->signalled_used = new_idx;
 	q->signalled_used_valid = true;
 	if (q->event_idx)
@@ -234,14 +204,13 @@ log_used_ring(struct vhacc_virtq *q, uint16_t first, uint16_t n)
 		q->vid, q->vring_idx, offsetof(struct vring_used, idx), sizeof(q->used->idx));
 }
 
-void
-virtq_flush_used(struct vhacc_virtq *q, uint16_t n)
+/* Write shadow[0..n) to the used ring and publish used->idx (no notification). */
+static void
+publish_used(struct vhacc_virtq *q, uint16_t n)
 {
 	uint16_t first = q->last_used_idx;
 	uint16_t i;
 
-	if (n == 0)
-		return;
 	for (i = 0; i < n; i++) {
 		struct vring_used_elem *e = &q->used->ring[(uint16_t)(first + i) & q->mask];
 
@@ -252,5 +221,35 @@ virtq_flush_used(struct vhacc_virtq *q, uint16_t n)
 	__atomic_store_n(&q->used->idx, q->last_used_idx, __ATOMIC_RELEASE);
 	if (q->log)
 		log_used_ring(q, first, n);
+}
+
+/*
+ * The used index stores must be visible before the drivers' event indices
+ * or flags are read, or a notification could be lost: one full fence
+ * between publishing and deciding, for one queue or two.
+ */
+void
+virtq_flush_used(struct vhacc_virtq *q, uint16_t n)
+{
+	if (n == 0)
+		return;
+	publish_used(q, n);
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
 	virtq_notify(q);
+}
+
+void
+virtq_flush_used_pair(struct vhacc_virtq *a, uint16_t na, struct vhacc_virtq *b, uint16_t nb)
+{
+	if (na == 0 && nb == 0)
+		return;
+	if (na != 0)
+		publish_used(a, na);
+	if (nb != 0)
+		publish_used(b, nb);
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (na != 0)
+		virtq_notify(a);
+	if (nb != 0)
+		virtq_notify(b);
 }

@@ -280,8 +280,7 @@ vhacc_virtq_xfer_burst(
 		src_used++;
 	}
 	/* The receiver first: its frames are complete before the sender learns they left. */
-	virtq_flush_used(dst, dst_used);
-	virtq_flush_used(src, src_used);
+	virtq_flush_used_pair(dst, dst_used, src, src_used);
 	*consumed = src_used;
 	return moved;
 }
