@@ -181,6 +181,16 @@ xfer_write(struct vhacc_virtq *dst, struct xfer_frame *f, uint16_t avail_idx, ui
 				rte_vhost_log_write(dst->vid, gpa, room);
 			written += room;
 			remaining -= room;
+			if (hdr_pos == 0 && hdr_left == sizeof(hdr) && room >= sizeof(hdr)) {
+				/* usual case: the whole header in the first buffer */
+				memcpy(p, &hdr, sizeof(hdr));
+				nb[0] = p + offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers);
+				nb[1] = nb[0] + 1;
+				p += sizeof(hdr);
+				room -= sizeof(hdr);
+				hdr_pos = hdr_left;
+				hdr_left = 0;
+			}
 			while (room > 0 && hdr_left > 0) {
 				if (hdr_pos ==
 					offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers))
