@@ -90,6 +90,8 @@ struct vhacc_virtq_stats {
 	uint64_t notifications;     /* eventfd writes to the guest (calls) */
 	uint64_t notify_suppressed; /* calls skipped by EVENT_IDX / NO_INTERRUPT */
 	uint64_t drop_over_mtu;     /* frame longer than conf.max_frame, dropped (TX and RX) */
+	uint64_t drop_bad_hdr;      /* TX: virtio-net header refused (offload not negotiated or
+				     * not matching the frame), frame dropped */
 };
 
 /* What the control lcore hands over when a queue is (re)started. */
@@ -155,6 +157,7 @@ struct vhacc_virtq {
 	bool log;           /* VHOST_F_LOG_ALL negotiated: dirty-log every write */
 	uint16_t hdr_len;   /* virtio-net header: 12 (VERSION_1 or MRG_RXBUF) or 10 */
 	uint32_t max_frame; /* from conf; 0: no limit */
+	uint64_t features;  /* negotiated virtio features (offloads: virtq_net_hdr.c) */
 
 	/* exact state: the next issues export exactly these */
 	/* split: free-running avail slot and used->idx; packed: ring index

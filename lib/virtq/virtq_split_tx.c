@@ -5,16 +5,20 @@
  * other than mbufs, no logging (errors are counters).
  */
 
+#include <linux/virtio_net.h>
+
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
+#include "virtq_net_hdr.h"
 #include "virtq_priv.h"
 
 enum tx_result {
 	TX_OK,
 	TX_TOO_BIG,  /* chain consumed, frame dropped */
 	TX_OVER_MTU, /* chain consumed, frame longer than the port's MTU dropped */
+	TX_BAD_HDR,  /* chain consumed, virtio-net header refused, frame dropped */
 	TX_NO_MBUF,  /* chain left in the ring */
 	TX_BROKEN,   /* ring marked broken */
 };
@@ -65,6 +69,7 @@ tx_recycle(struct rte_mbuf *m)
 static enum tx_result
 tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, uint16_t head, struct rte_mbuf *m)
 {
+	struct virtio_net_hdr_mrg_rxbuf hdr;
 	struct virtq_chain c;
 	struct rte_mbuf *cur = m;
 	uint32_t skip = q->hdr_len;
@@ -78,7 +83,9 @@ tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, uint16_t head, struct rte_
 		uint32_t len = (uint32_t)seg, k;
 
 		if (skip > 0) {
+			/* keep the header (read once), possibly spread over descriptors */
 			k = RTE_MIN(skip, len);
+			memcpy((uint8_t *)&hdr + (q->hdr_len - skip), p, k);
 			skip -= k;
 			p += k;
 			len -= k;
@@ -100,7 +107,10 @@ tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, uint16_t head, struct rte_
 	}
 	if (unlikely(too_big))
 		return TX_TOO_BIG;
-	if (unlikely(q->max_frame != 0 && m->pkt_len > q->max_frame))
+	if (unlikely(virtq_net_hdr_apply(q, &hdr.hdr, m) < 0))
+		return TX_BAD_HDR;
+	/* a TSO frame is as long as its segments on the wire */
+	if (unlikely(q->max_frame != 0 && virtq_net_wire_len(m) > q->max_frame))
 		return TX_OVER_MTU;
 	return TX_OK;
 }
@@ -165,6 +175,11 @@ vhacc_virtq_dequeue_burst(
 		}
 		if (unlikely(r == TX_OVER_MTU)) {
 			q->stats.drop_over_mtu++;
+			tx_recycle(m);
+			continue;
+		}
+		if (unlikely(r == TX_BAD_HDR)) {
+			q->stats.drop_bad_hdr++;
 			tx_recycle(m);
 			continue;
 		}
