@@ -232,11 +232,17 @@ uint16_t vhacc_virtq_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts
 uint16_t vhacc_virtq_xfer_burst(
 	struct vhacc_virtq *src, struct vhacc_virtq *dst, uint16_t n, uint16_t *consumed);
 
-/* Can vhacc_virtq_xfer_burst() move frames from src to dst? (both split rings) */
+/*
+ * Can vhacc_virtq_xfer_burst() move frames from src to dst? Both split rings,
+ * and a source without VIRTIO_NET_F_CSUM: its frames carry no offload
+ * request, so the plain header written to dst is right. A source with CSUM
+ * goes through mbufs, where virtq_net_hdr.c translates the offloads.
+ */
 static inline bool
 vhacc_virtq_xfer_possible(const struct vhacc_virtq *src, const struct vhacc_virtq *dst)
 {
-	return !src->packed && !dst->packed;
+	return !src->packed && !dst->packed &&
+	       !(src->features & (1ULL << 0 /* VIRTIO_NET_F_CSUM */));
 }
 
 /* Split ring: has the guest made chains available that the device has not taken? */

@@ -58,15 +58,19 @@ xfer_scan(struct vhacc_virtq *src, uint16_t head, struct xfer_frame *f)
 	struct virtq_chain c;
 	uint32_t skip = src->hdr_len;
 	uint64_t gpa, total = 0;
-	uint8_t *p;
+	uint8_t *p, hdr_or = 0;
 	int64_t seg;
 
 	f->head = head;
 	f->nsegs = 0;
 	virtq_chain_start(&c, src, head);
 	while ((seg = virtq_chain_next(&c, &p, &gpa)) > 0) {
-		uint32_t len = (uint32_t)seg, k = RTE_MIN(skip, len);
+		uint32_t len = (uint32_t)seg, k = RTE_MIN(skip, len), i;
 
+		/* flags and gso_type, the header's first two bytes: without
+		 * CSUM (xfer_possible) both must be 0, as on the mbuf path */
+		for (i = 0; i < k && src->hdr_len - skip + i < 2; i++)
+			hdr_or |= p[i];
 		skip -= k;
 		p += k;
 		len -= k;
@@ -86,6 +90,10 @@ xfer_scan(struct vhacc_virtq *src, uint16_t head, struct xfer_frame *f)
 	}
 	if (unlikely(total > VIRTQ_MAX_FRAME)) {
 		src->stats.drop_too_big++;
+		return 1;
+	}
+	if (unlikely(hdr_or != 0)) {
+		src->stats.drop_bad_hdr++; /* an offload request without CSUM */
 		return 1;
 	}
 	if (unlikely(src->max_frame != 0 && total > src->max_frame)) {
