@@ -220,6 +220,44 @@ stats_ctl(void *arg)
 	return 0;
 }
 
+/*
+ * Append "<port>:<queue pairs>" for the queue pairs of p that `lcore` polls,
+ * runs compressed ("vm1:0-3,6"), to buf (space separated). A string that
+ * does not fit ends in "..." (the telemetry string limit is 127 characters);
+ * *n counts the queue pairs either way. Returns the new length.
+ */
+static size_t
+add_worker_queues(
+	char *buf, size_t len, size_t off, const struct vhacc_port *p, unsigned int lcore, int *n)
+{
+	char part[VHACC_NAME_MAX + 8 * VHACC_MAX_QUEUE_PAIRS] = "";
+	size_t pl = 0;
+	uint16_t q, end;
+
+	for (q = 0; q < p->conf.queue_pairs; q = end + 1) {
+		end = q;
+		if (p->qp_lcore[q] != lcore)
+			continue;
+		while (end + 1 < p->conf.queue_pairs && p->qp_lcore[end + 1] == lcore)
+			end++;
+		*n += end - q + 1;
+		if (pl == 0)
+			pl += snprintf(part, sizeof(part), "%s:%u", p->conf.name, q);
+		else
+			pl += snprintf(part + pl, sizeof(part) - pl, ",%u", q);
+		if (end > q)
+			pl += snprintf(part + pl, sizeof(part) - pl, "-%u", end);
+		pl = RTE_MIN(pl, sizeof(part) - 1);
+	}
+	if (pl == 0 || off >= len - 1)
+		return off; /* nothing polled here, or already truncated */
+	if (off + (off ? 1 : 0) + pl + 1 > len) {
+		snprintf(buf + RTE_MIN(off, len - 4), 4, "...");
+		return len - 1;
+	}
+	return off + snprintf(buf + off, len - off, "%s%s", off ? " " : "", part);
+}
+
 static int
 lcores_ctl(void *arg)
 {
@@ -233,22 +271,23 @@ lcores_ctl(void *arg)
 		struct rte_tel_data *c = rte_tel_data_alloc();
 		char queues[RTE_TEL_MAX_STRING_LEN] = "";
 		size_t off = 0;
+		int nqueues = 0;
 		uint64_t busy = wk->stats.busy_cycles, idle = wk->stats.idle_cycles;
 		char name[24];
-		uint16_t i, q;
+		uint16_t i;
 
 		if (c == NULL)
 			break;
 		for (i = 0; i < vhacc_port_max_id(); i++) {
 			struct vhacc_port *p = vhacc_port_get(i);
 
-			for (q = 0; p != NULL && q < p->conf.queue_pairs; q++)
-				if (p->qp_lcore[q] == wk->lcore && off < sizeof(queues))
-					off += snprintf(queues + off, sizeof(queues) - off,
-						"%s%s:%u", off ? " " : "", p->conf.name, q);
+			if (p != NULL)
+				off = add_worker_queues(
+					queues, sizeof(queues), off, p, wk->lcore, &nqueues);
 		}
 		rte_tel_data_start_dict(c);
 		rte_tel_data_add_dict_string(c, "queues", queues);
+		rte_tel_data_add_dict_int(c, "queue_pairs", nqueues);
 		rte_tel_data_add_dict_u64(c, "loops", wk->stats.loops);
 		rte_tel_data_add_dict_u64(c, "busy_cycles", busy);
 		rte_tel_data_add_dict_u64(c, "idle_cycles", idle);

@@ -256,6 +256,296 @@ def run_case(case, args, run_dir):
     return ("FAIL" if uniq else "PASS"), uniq, info
 
 
+# ---- multiqueue (VIRTIO_NET_F_MQ) ---------------------------------------------------------
+#
+# Every queue carries its own sequence-checked flow: net_pcap makes one queue
+# of each rx_pcap/tx_pcap file, and io forwarding moves pcap queue i <->
+# virtio queue i, so frontend A's queue i feeds vhacc's queue pair i, which
+# delivers to queue pair i of the peer (xconnect), of the port itself
+# (loopback) or of the uplink (net_ring0: its TX queue i feeds its RX queue i).
+
+MQ_FLOW_B = 16  # B's queue i sends flow 16 + i; A's sends flow i
+
+
+class MqCase:
+    """Ports with `qps` queue pairs. Frontend X (A, and B for xconnect) is a
+    virtio_user with queues=`queues[X]` of which testpmd uses `used[X]`
+    (--rxq/--txq). `workers`: [worker N] queue lists; `eal_lcores`: vhacc's
+    EAL lcore option (several workers mapped onto the machine's CPUs)."""
+
+    mq = True
+    mrg, inorder, qsize, jumbo, small_bufs = 1, 1, 256, False, False
+
+    def __init__(self, topo, qps, queues_a, used_a=None, queues_b=None, used_b=None,
+                 workers=None, eal_lcores=None):
+        self.topo, self.qps = topo, qps
+        self.queues = {"A": queues_a, "B": queues_b or queues_a}
+        self.used = {"A": used_a or queues_a, "B": used_b or queues_b or used_a or queues_a}
+        if workers:
+            self.workers = workers
+        if eal_lcores:
+            self.eal_lcores = eal_lcores
+
+    def roles(self):
+        return ["A", "B"] if self.topo == "xconnect" else ["A"]
+
+    def skip(self, backend):
+        if backend == "net_vhost" and (hasattr(self, "workers") or self.partial()):
+            return "vhacc-specific (worker assignment, queues the frontend leaves unused)"
+        return None
+
+    def partial(self):
+        return any(self.used[r] != self.qps or self.queues[r] != self.qps for r in self.roles())
+
+    @property
+    def name(self):
+        topo = {"ring": "ethdev:net_ring"}.get(self.topo, self.topo)
+        fe = " ".join("%s=%d/%d" % (r, self.used[r], self.queues[r]) for r in self.roles())
+        return "mq %s qps=%d frontends %s%s" % (
+            topo, self.qps, fe, " workers=%d" % len(self.workers) if hasattr(self, "workers") else "")
+
+
+def mq_cases():
+    split = {1: "vm1:0, vm1:2, vm2:1, vm2:3", 2: "vm1:1, vm1:3, vm2:0, vm2:2"}
+    return [
+        MqCase("xconnect", 4, 4),
+        MqCase("loopback", 4, 4),
+        MqCase("ring", 4, 4),
+        MqCase("xconnect", 8, 8),  # virtio_user's maximum
+        # queue pairs of one port on two workers, each worker serving both ports
+        # (two worker lcores on CPU 1)
+        MqCase("xconnect", 4, 4, workers=split, eal_lcores=["--lcores", "0@0,1@1,2@1"]),
+        # the frontends set up 2 of the 4 queue pairs
+        MqCase("xconnect", 4, 2),
+        # they set up 4 and enable 2 (rte_vhost never calls new_device then)
+        MqCase("loopback", 4, 4, used_a=2),
+        # 16 queue pairs, the frontends use virtio_user's 8
+        MqCase("xconnect", 16, 8),
+        # B uses 2 queues: A's queues 2 and 3 have no peer queue (drop_peer_down)
+        MqCase("xconnect", 4, 4, queues_b=2),
+    ]
+
+
+def mq_vdev(case, role, sock):
+    return ("net_virtio_user0,path=%s,queues=%d,cq=1,queue_size=%d,mrg_rxbuf=1,in_order=1,packed_vq=0"
+            % (sock, case.queues[role], case.qsize))
+
+
+class MqEndpoint:
+    """A testpmd: port 0 a net_pcap with `nq` queues (one file each), port 1 on the backend."""
+
+    def __init__(self, role, case, run_dir, prefix, port1, sent):
+        self.role, self.nq = role, case.used[role]
+        self.sent = sent  # frames per queue
+        self.expect = [[] for _ in range(self.nq)]  # frames per queue, filled by the caller
+        self.flows = [None] * self.nq
+        ins = [os.path.join(run_dir, "%s_in%d.pcap" % (role, q)) for q in range(self.nq)]
+        self.outs = [os.path.join(run_dir, "%s_out%d.pcap" % (role, q)) for q in range(self.nq)]
+        for path, frames in zip(ins, sent):
+            pcapfile.write(path, frames)
+        pcap = "net_pcap0," + ",".join(["rx_pcap=" + p for p in ins] + ["tx_pcap=" + p for p in self.outs])
+        app = ["--forward-mode=io", "--port-topology=paired", "--rxd=%d" % case.qsize,
+               "--txd=%d" % case.qsize, "--rxq=%d" % self.nq, "--txq=%d" % self.nq,
+               "--disable-device-start", "--total-num-mbufs=16384"]
+        self.tp = Testpmd("frontend " + role, os.path.join(run_dir, role + ".log"), prefix,
+                          [pcap, port1], app, lcores="0,1", main=1)
+
+    def start_ports(self):
+        out = self.tp.cmd("port start all", timeout=30)
+        if re.search(r"rror|[Ff]ail|[Ii]nvalid", out):
+            raise Failure("%s: port start all: %s" % (self.role, " | ".join(out.strip().splitlines()[-4:])))
+
+    def received(self):
+        return [pcapfile.count(p) for p in self.outs]
+
+    def done(self):
+        return all(c >= len(e) for c, e in zip(self.received(), self.expect))
+
+    def queue_xstats(self):
+        """{("rx"|"tx", queue): packets} of the virtio port, from its xstats."""
+        out = self.tp.cmd("show port xstats 1")
+        return {(d, int(q)): int(n) for d, q, n in re.findall(r"(rx|tx)_q(\d+)_good_packets:\s+(\d+)", out)}
+
+
+def mq_expectations(case, eps):
+    """Fill each endpoint's per-queue expectations; return what vhacc must
+    count: {port: {"tx": [per qp], "rx": [per qp], "peer_down": [per qp]}}."""
+    qps = case.qps
+    port_of = {"A": "vm1", "B": "vm2"}
+    want = {port_of[r]: {"tx": [0] * qps, "rx": [0] * qps, "peer_down": [0] * qps}
+            for r in case.roles()}
+    for ep in eps.values():
+        for q in range(ep.nq):
+            want[port_of[ep.role]]["tx"][q] = len(ep.sent[q])
+    for src in eps.values():
+        dst = eps["B" if src.role == "A" else "A"] if case.topo == "xconnect" else src
+        for q in range(src.nq):
+            if q < dst.nq:
+                dst.expect[q] = src.sent[q]
+                dst.flows[q] = (MQ_FLOW_B if src.role == "B" else 0) + q
+                want[port_of[dst.role]]["rx"][q] = len(src.sent[q])
+            else:
+                want[port_of[src.role]]["peer_down"][q] = len(src.sent[q])
+    return want
+
+
+def mq_check_vhacc(backend, case, want, eps):
+    """vhacc's per-queue counters against what the frontends sent and received."""
+    problems = []
+    for port, w in sorted(want.items()):
+        try:
+            info = backend.tel_json("/vhacc/port/info," + port)
+            st = backend.tel_json("/vhacc/port/stats," + port)
+        except RuntimeError as e:
+            problems.append(str(e))
+            continue
+        names = str(info.get("negotiated", "")).split()
+        if "mq" not in names:
+            problems.append("%s: mq not negotiated (%s)" % (port, info.get("negotiated")))
+        if info.get("queue_pairs") != case.qps:
+            problems.append("%s: queue_pairs %s, configured %d" % (port, info.get("queue_pairs"), case.qps))
+        ep = eps["A" if port == "vm1" else "B"]
+        for q in range(case.qps):
+            used = q < ep.nq
+            for kind, key in (("tx", "txq%d" % q), ("rx", "rxq%d" % q)):
+                v = st.get(key, {})
+                if v.get("packets") != w[kind][q]:
+                    problems.append("%s %s packets %s, frontends: %d" % (port, key, v.get("packets"), w[kind][q]))
+                if used and kind == "tx" and not v.get("packets"):
+                    problems.append("%s %s carried no traffic" % (port, key))
+                if bool(v.get("running")) != used:
+                    problems.append("%s %s running=%s, the frontend %s it" % (
+                        port, key, v.get("running"), "uses" if used else "does not use"))
+                for k in ("drop_too_big", "drop_runt", "drop_over_mtu", "broken"):
+                    if v.get(k):
+                        problems.append("%s %s %s=%s (%s)" % (port, key, k, v.get(k), v.get("broken_reason")))
+            qp = st.get("qp%d" % q, {})
+            if qp.get("drop_peer_down") != w["peer_down"][q]:
+                problems.append("%s qp%d drop_peer_down=%s, expected %d" % (
+                    port, q, qp.get("drop_peer_down"), w["peer_down"][q]))
+            for k in ("drop_dest_full", "drop_guest_down", "held"):
+                if qp.get(k):
+                    problems.append("%s qp%d %s=%s" % (port, q, k, qp.get(k)))
+            if case.topo == "ring" and (qp.get("eth_tx"), qp.get("eth_rx")) != (w["tx"][q], w["rx"][q]):
+                problems.append("%s qp%d eth_tx/eth_rx %s/%s, expected %d/%d" % (
+                    port, q, qp.get("eth_tx"), qp.get("eth_rx"), w["tx"][q], w["rx"][q]))
+    if hasattr(case, "workers"):
+        try:
+            lc = backend.tel_json("/vhacc/lcores")
+        except RuntimeError as e:
+            return problems + [str(e)]
+        for lcore, queues in case.workers.items():
+            got = lc.get("worker%d" % lcore, {})
+            n = len(queues.split(","))
+            if got.get("queue_pairs") != n or got.get("loops", 0) == 0:
+                problems.append("/vhacc/lcores worker%d: %s, configured %s" % (lcore, got, queues))
+    return problems
+
+
+def run_mq_case(case, args, run_dir):
+    """As run_case, for an MqCase."""
+    os.makedirs(run_dir)
+    tag = "vht-%d-%s" % (os.getpid(), os.path.basename(run_dir))
+    if args.backend == "vhacc":
+        backend = Vhacc(case, run_dir, tag + "-vhacc", args.vhacc)
+    else:
+        backend = NetVhost(case, run_dir, tag + "-be")
+    n = max(100, args.count // 2)
+    sock = lambda name: os.path.join(run_dir, name)  # noqa: E731
+    eps, reasons, elapsed = {}, [], None
+    try:
+        backend.start()
+        for role in case.roles():
+            base = MQ_FLOW_B if role == "B" else 0
+            sent = [traffic.flow_frames(base + q, traffic.sizes(n)[q:] + traffic.sizes(n)[:q])
+                    for q in range(case.used[role])]
+            vdev = mq_vdev(case, role, sock("vm1.sock" if role == "A" else "vm2.sock"))
+            eps[role] = MqEndpoint(role, case, run_dir, "%s-%s" % (tag, role), vdev, sent)
+        want = mq_expectations(case, eps)
+        for ep in eps.values():
+            ep.tp.ready()
+            ep.start_ports()
+        for ep in eps.values():
+            ep.tp.wait_link(1)
+            retry_fwd(ep.tp)
+        time.sleep(SETTLE)
+        if not backend.alive():
+            raise Failure("backend exited before traffic")
+        for ep in eps.values():
+            ep.start_at = ep.tp.size()
+            ep.tp.send("start")
+        for ep in eps.values():
+            ep.tp.wait_for(r"testpmd> ", 15, start=ep.start_at)
+        t0 = time.monotonic()
+        last, last_change = None, t0
+        while True:
+            counts = [ep.received() for ep in eps.values()]
+            now = time.monotonic()
+            if all(ep.done() for ep in eps.values()):
+                time.sleep(LINGER)
+                break
+            if counts != last:
+                last, last_change = counts, now
+            if now - last_change > STALL or now - t0 > DEADLINE:
+                reasons.append("transfer stalled after %.1fs (received per queue: %s)" % (
+                    now - t0, ", ".join("%s %s" % (r, c) for r, c in zip(eps, counts))))
+                break
+            if not backend.alive():
+                reasons.append("backend died during traffic")
+                break
+            time.sleep(0.05)
+        elapsed = time.monotonic() - t0
+        # testpmd's own per-queue counts of its virtio port
+        for ep in eps.values():
+            xs = ep.tp_xstats = ep.queue_xstats()
+            for q in range(ep.nq):
+                got = (xs.get(("tx", q)), xs.get(("rx", q)))
+                if got != (len(ep.sent[q]), len(ep.expect[q])):
+                    reasons.append("%s: testpmd virtio queue %d tx/rx %s/%s, expected %d/%d" % (
+                        ep.role, q, got[0], got[1], len(ep.sent[q]), len(ep.expect[q])))
+        if not reasons and args.backend == "vhacc":
+            reasons += ["vhacc: " + p for p in mq_check_vhacc(backend, case, want, eps)]
+        if reasons:
+            reasons += backend.diagnostics()
+    except (Failure, RuntimeError, OSError) as e:
+        reasons.append(str(e))
+    except Exception as e:  # a harness bug: report it as this case's failure
+        reasons.append("harness error %s: %s" % (type(e).__name__, e))
+    finally:
+        for ep in eps.values():
+            rc = ep.tp.quit()
+            if rc != 0 and not reasons:
+                reasons.append("%s exited with status %s" % (ep.tp.name, rc))
+        if backend.procs:
+            try:
+                problem = backend.stop()
+            except Exception as e:
+                problem = "stopping backend: %s" % e
+            if problem:
+                reasons.append(problem)
+    for ep in eps.values() if elapsed is not None else ():
+        for q, path in enumerate(ep.outs):
+            if not os.path.exists(path):
+                reasons.append("%s: no output pcap for queue %d" % (ep.role, q))
+                continue
+            got, problems = pcapfile.read(path)
+            for pr in problems[:3]:
+                reasons.append("%s queue %d: pcap: %s" % (ep.role, q, pr))
+            if ep.flows[q] is None:
+                if got:
+                    reasons.append("%s queue %d: %d frames, expected none" % (ep.role, q, len(got)))
+                continue
+            for pr in traffic.verify(ep.expect[q], got, ep.flows[q], ordered=True):
+                reasons.append("%s queue %d received flow %d: %s" % (ep.role, q, ep.flows[q], pr))
+    seen, uniq = set(), []
+    for r in reasons:
+        if r not in seen:
+            seen.add(r)
+            uniq.append(r)
+    info = {"elapsed": elapsed, "procs": backend.procs + [ep.tp for ep in eps.values()]}
+    return ("FAIL" if uniq else "PASS"), uniq, info
+
+
 def ensure_vhacc(path):
     if os.access(path, os.X_OK):
         return None
@@ -283,7 +573,7 @@ def main():
     ap.add_argument("--list", action="store_true", help="list the case names and exit")
     args = ap.parse_args()
 
-    cases = all_cases()
+    cases = all_cases() + mq_cases()
     if args.quick:
         cases = [c for c in cases if c.name in QUICK]
     if args.filter:
@@ -316,7 +606,8 @@ def main():
             continue
         run_dir = os.path.join(top, "c%02d" % idx)
         t0 = time.monotonic()
-        status, reasons, info = run_case(case, args, run_dir)
+        run = run_mq_case if getattr(case, "mq", False) else run_case
+        status, reasons, info = run(case, args, run_dir)
         dt = time.monotonic() - t0
         if status == "PASS":
             passed += 1

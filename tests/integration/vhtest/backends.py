@@ -37,10 +37,11 @@ class NetVhost:
 
     def start(self):
         c, d = self.case, self.run_dir
-        vdevs = ["net_vhost0,iface=%s/vm1.sock,queues=1,client=0" % d]
+        nq = getattr(c, "qps", 1)  # multiqueue cases: queue pairs per port
+        vdevs = ["net_vhost0,iface=%s/vm1.sock,queues=%d,client=0" % (d, nq)]
         topo = "paired"
         if c.topo == "xconnect":
-            vdevs.append("net_vhost1,iface=%s/vm2.sock,queues=1,client=0" % d)
+            vdevs.append("net_vhost1,iface=%s/vm2.sock,queues=%d,client=0" % (d, nq))
         elif c.topo == "loopback":
             topo = "loop"
         elif c.topo == "ring":
@@ -48,6 +49,8 @@ class NetVhost:
         elif c.topo == "memif":
             vdevs.append("net_memif0,role=server,socket=%s/%s" % (d, MEMIF_SOCK))
         app = ["--forward-mode=io", "--port-topology=" + topo, "--total-num-mbufs=8192"]
+        if nq > 1:
+            app += ["--rxq=%d" % nq, "--txq=%d" % nq]
         if c.jumbo:
             app += ["--max-pkt-len=9018"]
         tp = Testpmd("backend(testpmd net_vhost)", os.path.join(d, "backend.log"), self.prefix,
@@ -93,18 +96,26 @@ class Vhacc:
         mtu = "mtu = 9000\n" if c.jumbo else ""
         attach = {"xconnect": "xconnect:vm2", "loopback": "loopback", "ring": "ethdev:net_ring0",
                   "memif": "ethdev:net_memif0,role=server,socket=%s/%s" % (d, MEMIF_SOCK)}[c.topo]
+        # multiqueue cases: queue pairs per port, [worker] sections
+        qps = "queue_pairs = %d\n" % c.qps if getattr(c, "qps", 1) > 1 else ""
         text = ("[global]\nrun_dir = %s\nmbufs = 16384\n\n"
-                "[port vm1]\nsocket = vm1.sock\nmode = server\n%sattach = %s\n" % (d, mtu, attach))
+                "[port vm1]\nsocket = vm1.sock\nmode = server\n%s%sattach = %s\n" % (
+                    d, mtu, qps, attach))
         if c.topo == "xconnect":
-            text += "\n[port vm2]\nsocket = vm2.sock\nmode = server\n%sattach = xconnect:vm1\n" % mtu
+            text += "\n[port vm2]\nsocket = vm2.sock\nmode = server\n%s%sattach = xconnect:vm1\n" % (
+                mtu, qps)
+        for lcore, queues in sorted(getattr(c, "workers", {}).items()):
+            text += "\n[worker %d]\nqueues = %s\n" % (lcore, queues)
         return text
 
     def start(self):
         conf = os.path.join(self.run_dir, "vhacc.conf")
         with open(conf, "w") as f:
             f.write(self.config())
-        argv = [self.binary, "-c", conf, "--", "-l", "0,1", "--in-memory", "--no-pci",
-                "--file-prefix", self.prefix]
+        # a case may map several worker lcores onto the machine's CPUs (--lcores)
+        lcores = getattr(self.case, "eal_lcores", ["-l", "0,1"])
+        argv = [self.binary, "-c", conf, "--"] + list(lcores) + ["--in-memory", "--no-pci",
+                                                                  "--file-prefix", self.prefix]
         self.p = Proc("vhacc", argv, os.path.join(self.run_dir, "vhacc.log"))
         self.procs.append(self.p)
         self.p.wait_for(r"vhacc: ready", 60)
