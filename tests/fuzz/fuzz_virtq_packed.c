@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target for the packed-virtqueue engine (lib/virtq, conf.packed).
+ *
+ * The input sets up a small packed ring (1..16 entries, any size) whose
+ * descriptors, event suppression areas and indirect tables live in guest
+ * memory together with the buffers, then runs a short program of
+ * dequeue/enqueue bursts, descriptor rewrites, chains posted by a driver
+ * that keeps its wrap counter (sometimes wrongly), event area changes and
+ * re-setups. The engine must never crash or touch memory outside the guest
+ * regions (ASan), and must keep its invariants: a burst returns at most n,
+ * used and avail positions (with wrap counters) move together, a broken
+ * queue stays silent until it is set up again, dirty-log ranges are guest
+ * physical addresses inside guest memory or offsets inside the descriptor
+ * ring, and no mbuf is lost.
+ *
+ * Built with VHACC_FUZZ_STANDALONE it has its own main(): a smoke run over
+ * pseudo-random inputs (argv[1] iterations, default 20000), or over the
+ * files named on the command line.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include <linux/vhost_types.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_vhost.h>
+
+#include "vhacc_virtq.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#define FUZZ_ASAN 1
+#endif
+#endif
+#ifndef FUZZ_ASAN
+#define ASAN_POISON_MEMORY_REGION(p, l)   ((void)(p), (void)(l))
+#define ASAN_UNPOISON_MEMORY_REGION(p, l) ((void)(p), (void)(l))
+#endif
+
+#define FEAT(b) (1ULL << (b))
+
+/* region 0 holds the rings, tables and buffers; region 1 is adjacent; region 2 distant */
+#define R0_GPA    0x10000ULL
+#define R0_SIZE   0x10000ULL
+#define R1_GPA    (R0_GPA + R0_SIZE)
+#define R1_SIZE   0x1000ULL
+#define R2_GPA    0x7ffff000ULL
+#define R2_SIZE   0x1000ULL
+#define DESC_OFF  0x0
+#define DRV_OFF   0x400 /* driver event suppression area */
+#define DEV_OFF   0x800 /* device event suppression area */
+#define FILL_OFF  0x1000
+#define MAX_SIZE  16
+#define NB_MBUF   512
+#define MAX_BURST 32
+
+#define CHECK(c)                                                                                   \
+	do {                                                                                       \
+		if (!(c)) {                                                                        \
+			fprintf(stderr, "fuzz_virtq_packed: check failed: %s (line %d)\n", #c,     \
+				__LINE__);                                                         \
+			abort();                                                                   \
+		}                                                                                  \
+	} while (0)
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct rte_mempool *pool;
+static uint8_t *region[3];
+/*
+ * The ring and event areas live outside guest memory here, so that a guest
+ * buffer can never legitimately cover them (a real guest may point a buffer
+ * at its own ring): any access to the poisoned bytes around them is a stray
+ * ring access by the engine.
+ */
+static uint8_t *ringmem;
+static struct vhacc_guest_mem mem;
+static uint16_t cur_size;
+
+/* ------------------------------------------------------------------------ */
+/* Dirty-log hooks (take precedence over librte_vhost's): check the ranges. */
+
+static bool
+gpa_range_ok(uint64_t gpa, uint64_t len)
+{
+	uint32_t i;
+
+	if (len == 0 || gpa + len < gpa)
+		return false;
+	/* may span adjacent regions 0 and 1 */
+	if (gpa >= R0_GPA && gpa + len <= R1_GPA + R1_SIZE)
+		return true;
+	for (i = 0; i < mem.nregions; i++)
+		if (gpa >= mem.regions[i].gpa &&
+			gpa + len <= mem.regions[i].gpa + mem.regions[i].size)
+			return true;
+	return false;
+}
+
+void
+rte_vhost_log_write(int vid, uint64_t addr, uint64_t len)
+{
+	CHECK(vid == 3);
+	CHECK(gpa_range_ok(addr, len));
+}
+
+void
+rte_vhost_log_used_vring(int vid, uint16_t vring_idx, uint64_t offset, uint64_t len)
+{
+	CHECK(vid == 3);
+	CHECK(vring_idx <= 1);
+	CHECK(len > 0 && offset + len <= 16u * cur_size);
+}
+
+/* ------------------------------------------------------------------------ */
+
+struct reader {
+	const uint8_t *p;
+	size_t left;
+};
+
+static uint8_t
+get8(struct reader *r)
+{
+	if (r->left == 0)
+		return 0;
+	r->left--;
+	return *r->p++;
+}
+
+static uint16_t
+get16(struct reader *r)
+{
+	uint16_t v = get8(r);
+
+	return (uint16_t)(v | get8(r) << 8);
+}
+
+/* A guest address: mostly inside or near guest memory, sometimes hostile. */
+static uint64_t
+pick_addr(struct reader *r)
+{
+	static const uint64_t special[] = {
+		0,
+		1,
+		R0_GPA - 1,
+		R1_GPA + R1_SIZE - 8,
+		R1_GPA - 8,
+		R2_GPA - 4,
+		R2_GPA + R2_SIZE - 8,
+		R2_GPA + R2_SIZE,
+		UINT64_MAX - 15,
+		UINT64_MAX,
+		0x8000000000000000ULL,
+	};
+	uint16_t v = get16(r);
+
+	if (v & 0x8000)
+		return special[(v & 0x7fff) % RTE_DIM(special)];
+	/* regions 0 and 1 (adjacent), a little past their end */
+	return R0_GPA + (v % (R0_SIZE + R1_SIZE + 0x100));
+}
+
+static uint32_t
+pick_len(struct reader *r)
+{
+	uint8_t sel = get8(r);
+	uint16_t v = get16(r);
+
+	switch (sel & 3) {
+	case 0:
+		return v & 0x3f;
+	case 1:
+		return v & 0x7ff;
+	case 2:
+		return v;
+	default:
+		return sel & 4 ? 0xffffffffu : (uint32_t)v << 4;
+	}
+}
+
+#define F_AVAIL ((uint16_t)(1u << VRING_PACKED_DESC_F_AVAIL))
+#define F_USED  ((uint16_t)(1u << VRING_PACKED_DESC_F_USED))
+
+/* AVAIL/USED bits: mostly "available in lap wrap", sometimes anything */
+static uint16_t
+pick_avail_bits(struct reader *r, bool wrap)
+{
+	uint8_t v = get8(r);
+
+	if ((v & 7) != 0)
+		return wrap ? F_AVAIL : F_USED;
+	return (v & 8 ? F_AVAIL : 0) | (v & 16 ? F_USED : 0);
+}
+
+static void
+write_desc(struct vring_packed_desc *d, struct reader *r, uint16_t size, bool wrap)
+{
+	uint8_t fl = get8(r), id = get8(r);
+
+	d->addr = pick_addr(r);
+	d->len = pick_len(r);
+	/* ids: mostly valid, sometimes just past the ring or anything */
+	d->id = id & 0x80 ? (uint16_t)(id << 8 | id) : id % (size + 2);
+	d->flags = (fl & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE | VRING_DESC_F_INDIRECT)) |
+		   pick_avail_bits(r, wrap);
+}
+
+struct fuzz_ctx {
+	struct vhacc_virtq *q;
+	struct vhacc_virtq_conf conf;
+	struct vring_packed_desc *desc;
+	struct vring_packed_desc_event *drv;
+	struct vring_packed_desc_event *dev;
+	uint16_t size;
+	uint16_t drv_pos; /* the driver's next descriptor and wrap counter */
+	bool drv_wrap;
+	uint64_t broken_expected; /* stats.broken if the queue is broken now */
+	bool was_broken;
+};
+
+static void
+check_after_burst(
+	struct fuzz_ctx *c, const struct vhacc_virtq_state *before, uint16_t got, uint16_t n)
+{
+	struct vhacc_virtq_state st;
+	struct vhacc_virtq_held h[MAX_SIZE];
+
+	CHECK(got <= n);
+	vhacc_virtq_get_state(c->q, &st);
+	/* every chain taken is given back in the same burst */
+	CHECK(st.last_avail_idx == st.last_used_idx && st.avail_wrap == st.used_wrap);
+	CHECK(st.last_avail_idx < c->size && st.last_used_idx < c->size);
+	CHECK(vhacc_virtq_held(c->q, h, MAX_SIZE) == 0);
+	if (c->was_broken) {
+		/* a broken queue does nothing */
+		CHECK(got == 0);
+		CHECK(st.last_avail_idx == before->last_avail_idx);
+		CHECK(st.last_used_idx == before->last_used_idx);
+		CHECK(st.avail_wrap == before->avail_wrap && st.used_wrap == before->used_wrap);
+		CHECK(c->q->broken);
+	}
+	if (c->q->broken) {
+		CHECK(c->q->broken_reason > VHACC_BROKEN_NONE &&
+			c->q->broken_reason < VHACC_BROKEN_REASON_MAX);
+		CHECK(vhacc_virtq_broken_reason_str(c->q->broken_reason) != NULL);
+		if (!c->was_broken)
+			c->broken_expected++;
+		c->was_broken = true;
+	}
+	CHECK(c->q->stats.broken == c->broken_expected);
+}
+
+static void
+op_dequeue(struct fuzz_ctx *c, struct reader *r)
+{
+	struct rte_mbuf *m[MAX_BURST];
+	struct vhacc_virtq_state before;
+	uint16_t n = get8(r) % (MAX_BURST + 1), got, i;
+
+	if (c->conf.is_rx)
+		return;
+	vhacc_virtq_get_state(c->q, &before);
+	got = vhacc_virtq_dequeue_burst(c->q, pool, m, n);
+	check_after_burst(c, &before, got, n);
+	for (i = 0; i < got; i++) {
+		const char *why;
+
+		CHECK(rte_mbuf_check(m[i], 1, &why) == 0);
+		CHECK(m[i]->pkt_len > 0 && m[i]->pkt_len <= 65536);
+		rte_pktmbuf_free(m[i]);
+	}
+}
+
+static struct rte_mbuf *
+make_pkt(uint32_t len, uint8_t seed)
+{
+	struct rte_mbuf *head = NULL;
+	uint32_t off = 0;
+
+	do {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint32_t l = RTE_MIN(len - off, 1500u);
+
+		if (m == NULL) {
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+		if (l > 0)
+			memset(rte_pktmbuf_append(m, (uint16_t)l), seed, l);
+		off += l;
+		if (head == NULL)
+			head = m;
+		else if (rte_pktmbuf_chain(head, m) != 0) {
+			rte_pktmbuf_free(m);
+			rte_pktmbuf_free(head);
+			return NULL;
+		}
+	} while (off < len);
+	return head;
+}
+
+static void
+op_enqueue(struct fuzz_ctx *c, struct reader *r)
+{
+	static const uint32_t lens[] = {0, 1, 14, 60, 500, 1010, 1500, 1514, 2048, 4000, 9000};
+	struct rte_mbuf *m[8];
+	struct vhacc_virtq_state before;
+	uint16_t n = get8(r) % 9, got, i, k = 0;
+
+	if (!c->conf.is_rx)
+		return;
+	for (i = 0; i < n; i++) {
+		m[k] = make_pkt(lens[get8(r) % RTE_DIM(lens)], (uint8_t)i);
+		if (m[k] != NULL)
+			k++;
+	}
+	vhacc_virtq_get_state(c->q, &before);
+	got = vhacc_virtq_enqueue_burst(c->q, m, k);
+	check_after_burst(c, &before, got, k);
+	for (i = 0; i < k; i++)
+		rte_pktmbuf_free(m[i]);
+}
+
+static void
+op_setup(struct fuzz_ctx *c)
+{
+	struct vhacc_virtq_state st;
+
+	vhacc_virtq_get_state(c->q, &st);
+	c->conf.last_avail_idx = st.last_avail_idx | (st.avail_wrap ? VHACC_VIRTQ_PACKED_WRAP : 0);
+	c->conf.last_used_idx = st.last_used_idx | (st.used_wrap ? VHACC_VIRTQ_PACKED_WRAP : 0);
+	CHECK(vhacc_virtq_setup(c->q, &c->conf) == 0);
+	CHECK(c->dev->flags == VRING_PACKED_EVENT_FLAG_DISABLE);
+	CHECK(!c->q->broken);
+	c->was_broken = false;
+}
+
+static void
+run(const uint8_t *data, size_t size)
+{
+	struct reader rd = {data, size}, *r = &rd;
+	struct fuzz_ctx c;
+	uint8_t cfg = get8(r), feat = get8(r);
+	uint16_t start = get16(r), i, nops;
+	uint64_t features = 0;
+	int efd;
+
+	memset(&c, 0, sizeof(c));
+	ASAN_UNPOISON_MEMORY_REGION(ringmem, FILL_OFF);
+	memset(ringmem, 0, FILL_OFF);
+	memset(region[0], 0, R0_SIZE);
+	memset(region[1], 0, R1_SIZE);
+	memset(region[2], 0, R2_SIZE);
+	c.size = (uint16_t)(1 + cfg % MAX_SIZE);
+	cur_size = c.size;
+	c.desc = (struct vring_packed_desc *)(void *)(ringmem + DESC_OFF);
+	c.drv = (struct vring_packed_desc_event *)(void *)(ringmem + DRV_OFF);
+	c.dev = (struct vring_packed_desc_event *)(void *)(ringmem + DEV_OFF);
+	c.drv_pos = start % c.size;
+	c.drv_wrap = (start & 0x8000) != 0;
+
+	if (feat & 1)
+		features |= FEAT(VIRTIO_NET_F_MRG_RXBUF);
+	if (feat & 2)
+		features |= FEAT(VIRTIO_F_VERSION_1);
+	if (feat & 4)
+		features |= FEAT(VIRTIO_RING_F_EVENT_IDX);
+	if (!(feat & 8))
+		features |= FEAT(VIRTIO_RING_F_INDIRECT_DESC);
+	if (feat & 16)
+		features |= FEAT(VIRTIO_F_IN_ORDER);
+	if (feat & 32)
+		features |= FEAT(VHOST_F_LOG_ALL);
+	features |= FEAT(VIRTIO_F_RING_PACKED);
+
+	/* descriptors from the driver's position on are in its lap, those before in the next */
+	for (i = 0; i < c.size; i++)
+		write_desc(&c.desc[i], r, c.size, i >= c.drv_pos ? c.drv_wrap : !c.drv_wrap);
+	c.drv->off_wrap = get16(r);
+	c.drv->flags = get8(r) & 3;
+	/* the engine may touch the ring and event areas only: poison the rest */
+	ASAN_POISON_MEMORY_REGION(
+		ringmem + DESC_OFF + 16u * c.size, DRV_OFF - DESC_OFF - 16u * c.size);
+	ASAN_POISON_MEMORY_REGION(ringmem + DRV_OFF + 4, DEV_OFF - DRV_OFF - 4);
+	ASAN_POISON_MEMORY_REGION(ringmem + DEV_OFF + 4, FILL_OFF - DEV_OFF - 4);
+
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	c.q = calloc(1, vhacc_virtq_alloc_size(c.size));
+	CHECK(c.q != NULL);
+	c.conf = (struct vhacc_virtq_conf){
+		.packed = true,
+		.desc_packed = c.desc,
+		.driver_event = c.drv,
+		.device_event = c.dev,
+		.size = c.size,
+		.last_avail_idx =
+			(uint16_t)(c.drv_pos | (c.drv_wrap ? VHACC_VIRTQ_PACKED_WRAP : 0)),
+		.last_used_idx = (uint16_t)(c.drv_pos | (c.drv_wrap ? VHACC_VIRTQ_PACKED_WRAP : 0)),
+		.features = features,
+		.mem = &mem,
+		.callfd = (cfg & 0x80) ? -1 : efd,
+		.vid = 3,
+		.vring_idx = (feat & 64) ? 0 : 1,
+		.is_rx = (feat & 64) != 0,
+		.max_frame = (cfg & 0x40) ? 1514 : 0,
+	};
+	CHECK(vhacc_virtq_setup(c.q, &c.conf) == 0);
+	CHECK(c.dev->flags == VRING_PACKED_EVENT_FLAG_DISABLE);
+
+	nops = 1 + get8(r) % 12;
+	{
+		/* indirect tables and buffer contents: the rest of the input */
+		const uint8_t *ops_p = r->p;
+		size_t ops_left = r->left, skip = RTE_MIN(ops_left, (size_t)nops * 3u);
+		size_t fill = RTE_MIN(ops_left - skip, (size_t)(R0_SIZE - FILL_OFF));
+
+		memcpy(region[0] + FILL_OFF, ops_p + skip, fill);
+	}
+
+	for (i = 0; i < nops; i++) {
+		uint8_t op = get8(r);
+
+		switch (op % 8) {
+		case 0:
+		case 1:
+			op_dequeue(&c, r);
+			op_enqueue(&c, r);
+			break;
+		case 2: {
+			/* the guest rewrites a descriptor; the fields come from the fill area */
+			struct reader fr = {region[0] + FILL_OFF + (op >> 3) * 7u, 64};
+			uint16_t d = get8(r) % c.size;
+
+			write_desc(&c.desc[d], &fr, c.size, get8(r) & 1);
+			break;
+		}
+		case 3: {
+			/* the driver posts a chain of k descriptors at its position */
+			struct reader fr = {region[0] + FILL_OFF + (op >> 3) * 11u, 128};
+			uint8_t k = 1 + get8(r) % (c.size + 1), j;
+			uint16_t head = c.drv_pos, head_flags = 0;
+
+			for (j = 0; j < k; j++) {
+				struct vring_packed_desc *d = &c.desc[c.drv_pos];
+				uint16_t fl;
+
+				write_desc(d, &fr, c.size, c.drv_wrap);
+				fl = d->flags & ~VRING_DESC_F_NEXT;
+				if (j + 1 < k)
+					fl |= VRING_DESC_F_NEXT;
+				if (j == 0) {
+					head_flags = fl;
+					d->flags = 0; /* the head is made available last */
+				} else {
+					d->flags = fl;
+				}
+				if (++c.drv_pos == c.size) {
+					c.drv_pos = 0;
+					c.drv_wrap = !c.drv_wrap;
+				}
+			}
+			__atomic_store_n(&c.desc[head].flags, head_flags, __ATOMIC_RELEASE);
+			break;
+		}
+		case 4:
+			op_setup(&c);
+			break;
+		case 5:
+			c.drv->off_wrap = (uint16_t)(get16(r) & 0x800f);
+			c.drv->flags = get8(r) & 3;
+			break;
+		case 6: {
+			/* the driver resynchronises with the device's position */
+			struct vhacc_virtq_state st;
+
+			vhacc_virtq_get_state(c.q, &st);
+			c.drv_pos = st.last_used_idx;
+			c.drv_wrap = st.used_wrap;
+			break;
+		}
+		default:
+			op_dequeue(&c, r);
+			op_enqueue(&c, r);
+			op_dequeue(&c, r);
+			op_enqueue(&c, r);
+			break;
+		}
+	}
+	free(c.q);
+	if (efd >= 0)
+		close(efd);
+	CHECK(rte_mempool_avail_count(pool) == NB_MBUF);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char *eal_argv[] = {(char *)"fuzz", (char *)"--no-huge", (char *)"-m", (char *)"128",
+		(char *)"--no-pci", (char *)"--no-shconf", (char *)"--no-telemetry",
+		(char *)"--file-prefix", (char *)"vhacc-fuzz-virtq", (char *)"--log-level",
+		(char *)"error"};
+	static const uint64_t sz[3] = {R0_SIZE, R1_SIZE, R2_SIZE};
+	static const uint64_t gpa[3] = {R0_GPA, R1_GPA, R2_GPA};
+	int i;
+
+	(void)argc;
+	(void)argv;
+	if (rte_eal_init((int)RTE_DIM(eal_argv), eal_argv) < 0)
+		abort();
+	pool = rte_pktmbuf_pool_create(
+		"fuzz_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL)
+		abort();
+	ringmem = malloc(FILL_OFF);
+	if (ringmem == NULL)
+		abort();
+	mem.nregions = 3;
+	for (i = 0; i < 3; i++) {
+		/* exact-size allocations: ASan reports any access past a region */
+		region[i] = malloc(sz[i]);
+		if (region[i] == NULL)
+			abort();
+		mem.regions[i] = (struct vhacc_guest_region){
+			.gpa = gpa[i], .size = sz[i], .hva = (uint64_t)(uintptr_t)region[i]};
+	}
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	run(data, size);
+	return 0;
+}
+
+#ifdef VHACC_FUZZ_STANDALONE
+static uint64_t
+xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+int
+main(int argc, char **argv)
+{
+	static uint8_t buf[4096];
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	long iters = 20000, it;
+	int a;
+
+	LLVMFuzzerInitialize(&argc, &argv);
+	if (argc > 1 && argv[1][0] != '\0' && strspn(argv[1], "0123456789") == strlen(argv[1])) {
+		iters = atol(argv[1]);
+	} else if (argc > 1) {
+		for (a = 1; a < argc; a++) {
+			FILE *f = fopen(argv[a], "rb");
+			size_t n;
+
+			if (f == NULL) {
+				perror(argv[a]);
+				return 1;
+			}
+			n = fread(buf, 1, sizeof(buf), f);
+			fclose(f);
+			run(buf, n);
+		}
+		printf("fuzz_virtq_packed: %d inputs ran\n", argc - 1);
+		return 0;
+	}
+	for (it = 0; it < iters; it++) {
+		size_t n = 16 + xorshift(&seed) % 2048, i;
+
+		for (i = 0; i < n; i++)
+			buf[i] = (uint8_t)xorshift(&seed);
+		run(buf, n);
+	}
+	printf("fuzz_virtq_packed: %ld random inputs ran\n", iters);
+	return 0;
+}
+#endif
