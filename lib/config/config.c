@@ -93,7 +93,7 @@ const struct vhacc_feature_name vhacc_feature_names[] = {
 #define UNSUPPORTED_FEATURES                                                                       \
 	(BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO4) |     \
 		BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_GUEST_TSO4) |                       \
-		BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_F_RING_PACKED))
+		BIT(VIRTIO_NET_F_GUEST_TSO6))
 
 static const char *const global_keys[] = {"run_dir", "mbufs", "burst", NULL};
 static const char *const port_keys[] = {

@@ -587,7 +587,10 @@ test_offer_mask(void **state)
 	parse_err("[port a]\noffer = version_1, frobnicate\n",
 		"t.conf:2: offer: ", "unknown feature 'frobnicate'");
 	parse_err("[port a]\nmask = frobnicate\n", "t.conf:2: mask: ", "'frobnicate'");
-	parse_err("[port a]\noffer = version_1,packed\n", "t.conf:2: offer: ", "not supported");
+	/* the packed ring is supported, not offered by default */
+	parse_ok("[port a]\noffer = version_1,packed\n", false);
+	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | BIT(F_RING_PACKED));
+	assert_int_equal(DEFAULT_FEATURES & BIT(F_RING_PACKED), 0);
 	parse_err("[port a]\noffer = version_1,guest_tso4\n", "t.conf:2: offer: ", "not supported");
 	parse_err("[port a]\nmask = mtu, version_1\n", "t.conf:2: mask: ", "version_1");
 	parse_err("[port a]\noffer = mrg_rxbuf\n", "t.conf:2: offer: ", "version_1");
