@@ -10,10 +10,16 @@
 
 #include "vhacc_ethdev.h"
 #include "vhacc_log.h"
+#include "vhacc_net_offload.h"
 
 VHACC_LOG_REGISTER(ethdev);
 
 #define RING_DESC 1024
+
+#define TX_OFFLOADS                                                                                \
+	(RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |                            \
+		RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO)
+#define RX_OFFLOADS (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
 
 /* The ethdev name is the devargs up to the first ','. */
 static int
@@ -62,9 +68,19 @@ vhacc_ethdev_open(const char *devargs, uint16_t nqueues, uint16_t mtu, struct rt
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	/* Checksum and TSO offloads the device has: guests' offloaded frames
+	 * use them, vhacc_net_uplink_tx_burst() does the rest in software.
+	 * TSO needs multi-segment frames (a 64 KiB frame spans mbufs). RX
+	 * checksum results become DATA_VALID for guests with GUEST_CSUM. */
+	conf.txmode.offloads |= info.tx_offload_capa & TX_OFFLOADS;
+	if (!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) ||
+		!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
+		conf.txmode.offloads &= ~RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	conf.rxmode.offloads |= info.rx_offload_capa & RX_OFFLOADS;
 	ret = rte_eth_dev_configure(pid, nqueues, nqueues, &conf);
 	if (ret != 0)
 		goto fail;
+	vhacc_net_uplink_register(pid, conf.txmode.offloads & TX_OFFLOADS);
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nb_rxd, &nb_txd);
 	if (ret != 0)
 		goto fail;
@@ -84,8 +100,14 @@ vhacc_ethdev_open(const char *devargs, uint16_t nqueues, uint16_t mtu, struct rt
 		goto fail;
 	rte_eth_promiscuous_enable(pid); /* best effort: a virtual uplink may not support it */
 	*port_id = pid;
-	VHACC_LOG(ethdev, INFO, "ethdev '%s': port %u started, %u queue pairs", devargs, pid,
-		nqueues);
+	VHACC_LOG(ethdev, INFO,
+		"ethdev '%s': port %u started, %u queue pairs, TX offloads%s%s%s%s, RX checksum %s",
+		devargs, pid, nqueues,
+		(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) ? " ipv4_cksum" : "",
+		(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) ? " tcp_cksum" : "",
+		(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) ? " udp_cksum" : "",
+		(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO) ? " tcp_tso" : "",
+		(conf.rxmode.offloads & RX_OFFLOADS) ? "on" : "off");
 	return 0;
 
 fail:

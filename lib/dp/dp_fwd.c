@@ -5,6 +5,7 @@
 #include <rte_mbuf.h>
 
 #include "vhacc_dp.h"
+#include "vhacc_net_offload.h"
 #include "vhacc_virtq.h"
 
 /*
@@ -29,7 +30,7 @@ flush_pending(const struct vhacc_dp_entry *e, struct vhacc_dp_pending *p, bool t
 	}
 
 	if (to_eth) {
-		done = rte_eth_tx_burst(e->eth_port, e->eth_queue, pkts, p->count);
+		done = vhacc_net_uplink_tx_burst(e->eth_port, e->eth_queue, pkts, p->count, e->mp);
 		st->eth_tx += done;
 	} else {
 		done = vhacc_virtq_enqueue_burst(vq, pkts, p->count);

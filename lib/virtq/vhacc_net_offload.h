@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include <rte_common.h>
+
 struct rte_mbuf;
 struct rte_mempool;
 
@@ -49,5 +51,49 @@ int vhacc_net_cksum_sw(struct rte_mbuf *m);
  */
 int vhacc_net_gso_segment(
 	const struct rte_mbuf *m, struct rte_mempool *mp, struct rte_mbuf **out, uint16_t max);
+
+/*
+ * Ethdev uplinks: TX through the device's offloads where it has them, in
+ * software where it does not.
+ */
+
+#define VHACC_NET_UPLINK_MAX_QUEUES 16
+
+/* Per (port, TX queue) counters, written by the worker that owns the queue. */
+struct vhacc_net_uplink_stats {
+	uint64_t sw_cksum;  /* frames checksummed by vhacc: the device lacks that offload */
+	uint64_t sw_gso;    /* TSO frames segmented by vhacc: the device lacks TSO */
+	uint64_t gso_segs;  /* segments made by those */
+	uint64_t drop_gso;  /* TSO frames dropped (mbufs ran out, more than 256 segments, bad
+			     * metadata) or cut short (the device took only some segments) */
+	uint64_t bad_cksum; /* checksum flags on a frame whose IP header does not describe it:
+			     * sent without the checksum */
+} __rte_cache_aligned;
+
+/*
+ * Control lcore, before the port is polled: the RTE_ETH_TX_OFFLOAD_* enabled
+ * on ethdev `port` (of IPV4_CKSUM, TCP_CKSUM, UDP_CKSUM, TCP_TSO). Counters
+ * are kept per port id and reset here.
+ */
+void vhacc_net_uplink_register(uint16_t port, uint64_t tx_offloads);
+
+/* What vhacc_net_uplink_register() recorded (0 for a port never registered). */
+uint64_t vhacc_net_uplink_tx_offloads(uint16_t port);
+
+/* Counters of (port, queue), read relaxed (any lcore). -EINVAL for a bad port or queue. */
+int vhacc_net_uplink_stats(uint16_t port, uint16_t queue, struct vhacc_net_uplink_stats *out);
+
+/*
+ * Worker: rte_eth_tx_burst() for frames that may carry vhacc's offload
+ * flags. Frames whose offloads the device has are prepared for it
+ * (rte_eth_tx_prepare(); the IPv4 header checksum of a TSO frame is left to
+ * the device when it can); the others are checksummed or segmented here
+ * (segments from mp). Returns how many frames from the front of pkts were
+ * consumed: sent, or dropped and counted (a TSO frame whose segments the
+ * device took only in part counts as consumed). The caller keeps the rest,
+ * as with rte_eth_tx_burst().
+ */
+uint16_t vhacc_net_uplink_tx_burst(
+	uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, struct rte_mempool *mp);
 
 #endif /* VHACC_NET_OFFLOAD_H */

@@ -27,6 +27,7 @@
 #include <linux/virtio_ring.h>
 
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
@@ -1198,26 +1199,116 @@ test_engine_rx_gso(void **state)
 	mini_fini(&g);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Uplink TX through a net_ring loopback port (no offloads of its own)       */
+
+static uint16_t ring_port;
+
+static void
+test_uplink_tx(void **state)
+{
+	struct vhacc_net_uplink_stats st;
+	struct rte_mbuf *pkts[2], *rx[32];
+	uint16_t n, i;
+
+	(void)state;
+	/* the device has nothing: checksums and segmentation here */
+	vhacc_net_uplink_register(ring_port, 0);
+	build(&fa, false, false, IPPROTO_TCP, 5000, 0, 0x19);
+	pkts[0] = offloaded(&fa, RTE_MBUF_F_TX_TCP_SEG, 2048);
+	pkts[0]->tso_segsz = 1000;
+	build(&fb, true, false, IPPROTO_UDP, 700, 0, 0);
+	pkts[1] = offloaded(&fb, RTE_MBUF_F_TX_UDP_CKSUM, 4096);
+	assert_int_equal(vhacc_net_uplink_tx_burst(ring_port, 0, pkts, 2, pool), 2);
+	n = rte_eth_rx_burst(ring_port, 0, rx, RTE_DIM(rx));
+	assert_int_equal(n, 6);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(rx[i]->pkt_len, 54 + 1000);
+		mbuf_bytes(rx[i], out);
+		assert_int_equal(get32(out + 34 + 4), 0x10000001u + i * 1000u);
+		assert_true(ref_ip4_ok(out + 14, 20));
+		assert_true(ref_l4_ok(out, 14, 20, false, IPPROTO_TCP));
+		assert_int_equal(rx[i]->ol_flags & RTE_MBUF_F_TX_L4_MASK, 0);
+	}
+	assert_int_equal(rx[5]->pkt_len, fb.len);
+	mbuf_bytes(rx[5], out);
+	assert_true(ref_l4_ok(out, 14, 40, true, IPPROTO_UDP));
+	rte_pktmbuf_free_bulk(rx, n);
+	assert_int_equal(vhacc_net_uplink_stats(ring_port, 0, &st), 0);
+	assert_int_equal(st.sw_gso, 1);
+	assert_int_equal(st.gso_segs, 5);
+	assert_int_equal(st.sw_cksum, 6);
+	assert_int_equal(st.drop_gso, 0);
+
+	/* a device that claims TCP checksums and TSO gets the frames as they are */
+	vhacc_net_uplink_register(
+		ring_port, RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	pkts[0] = offloaded(&fa, RTE_MBUF_F_TX_TCP_SEG, 2048);
+	pkts[0]->tso_segsz = 1000;
+	pkts[1] = offloaded(&fb, RTE_MBUF_F_TX_UDP_CKSUM, 4096);
+	assert_int_equal(vhacc_net_uplink_tx_burst(ring_port, 0, pkts, 2, pool), 2);
+	n = rte_eth_rx_burst(ring_port, 0, rx, RTE_DIM(rx));
+	assert_int_equal(n, 2);
+	assert_int_equal(rx[0]->pkt_len, fa.len);
+	assert_true(rx[0]->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+	assert_int_equal(rx[1]->ol_flags & RTE_MBUF_F_TX_L4_MASK, 0); /* UDP: done here */
+	mbuf_bytes(rx[1], out);
+	assert_true(ref_l4_ok(out, 14, 40, true, IPPROTO_UDP));
+	rte_pktmbuf_free_bulk(rx, n);
+	assert_int_equal(vhacc_net_uplink_stats(ring_port, 0, &st), 0);
+	assert_int_equal(st.sw_gso, 0);
+	assert_int_equal(st.sw_cksum, 1);
+
+	/* segmentation that cannot be done (bad metadata) drops the frame, counted */
+	pkts[0] = offloaded(&fa, RTE_MBUF_F_TX_TCP_SEG, 2048);
+	pkts[0]->tso_segsz = 0;
+	vhacc_net_uplink_register(ring_port, 0);
+	assert_int_equal(vhacc_net_uplink_tx_burst(ring_port, 0, pkts, 1, pool), 1);
+	assert_int_equal(rte_eth_rx_burst(ring_port, 0, rx, RTE_DIM(rx)), 0);
+	assert_int_equal(vhacc_net_uplink_stats(ring_port, 0, &st), 0);
+	assert_int_equal(st.drop_gso, 1);
+}
+
+static int
+ring_port_setup(void)
+{
+	struct rte_eth_conf conf;
+
+	memset(&conf, 0, sizeof(conf));
+	if (rte_eth_dev_get_port_by_name("net_ring_ut", &ring_port) != 0)
+		return -1;
+	if (rte_eth_dev_configure(ring_port, 1, 1, &conf) != 0 ||
+		rte_eth_rx_queue_setup(ring_port, 0, 256, SOCKET_ID_ANY, NULL, pool) != 0 ||
+		rte_eth_tx_queue_setup(ring_port, 0, 256, SOCKET_ID_ANY, NULL) != 0 ||
+		rte_eth_dev_start(ring_port) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 group_setup(void **state)
 {
 	char *argv[] = {(char *)"test", (char *)"--no-huge", (char *)"-m", (char *)"256",
 		(char *)"--no-pci", (char *)"--no-shconf", (char *)"--no-telemetry",
 		(char *)"--file-prefix", (char *)"vhacc-ut-nethdr", (char *)"--log-level",
-		(char *)"error"};
+		(char *)"error", (char *)"--vdev", (char *)"net_ring_ut"};
 
 	(void)state;
 	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
 		return -1;
 	pool = rte_pktmbuf_pool_create(
 		"ut_nethdr", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	return pool == NULL ? -1 : 0;
+	if (pool == NULL)
+		return -1;
+	return ring_port_setup();
 }
 
 static int
 group_teardown(void **state)
 {
 	(void)state;
+	rte_eth_dev_stop(ring_port);
+	rte_eth_dev_close(ring_port);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	return 0;
@@ -1249,6 +1340,7 @@ main(void)
 		cmocka_unit_test(test_engine_tx_hdr_split),
 		cmocka_unit_test(test_engine_rx),
 		cmocka_unit_test(test_engine_rx_gso),
+		cmocka_unit_test(test_uplink_tx),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
