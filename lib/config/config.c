@@ -87,13 +87,13 @@ const struct vhacc_feature_name vhacc_feature_names[] = {
 		BIT(VIRTIO_RING_F_INDIRECT_DESC) | BIT(VIRTIO_RING_F_EVENT_IDX) |                  \
 		BIT(VIRTIO_NET_F_MTU) | BIT(VIRTIO_NET_F_STATUS) | BIT(VIRTIO_NET_F_MAC) |         \
 		BIT(VHOST_F_LOG_ALL) | BIT(VIRTIO_F_IN_ORDER) |                                    \
-		BIT(VHACC_VHOST_USER_F_PROTOCOL_FEATURES))
-
-/* Known by name, but the datapath cannot serve them yet. */
-#define UNSUPPORTED_FEATURES                                                                       \
-	(BIT(VIRTIO_NET_F_CSUM) | BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO4) |     \
+		BIT(VHACC_VHOST_USER_F_PROTOCOL_FEATURES) | BIT(VIRTIO_NET_F_CSUM) |               \
+		BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO4) |                       \
 		BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_GUEST_TSO4) |                       \
 		BIT(VIRTIO_NET_F_GUEST_TSO6))
+
+/* Known by name, but the datapath cannot serve them yet. */
+#define UNSUPPORTED_FEATURES 0ULL
 
 static const char *const global_keys[] = {"run_dir", "mbufs", "burst", NULL};
 static const char *const port_keys[] = {

@@ -43,7 +43,8 @@
 #define DEFAULT_FEATURES                                                                           \
 	(BIT(F_VERSION_1) | BIT(F_MRG_RXBUF) | BIT(F_INDIRECT_DESC) | BIT(F_EVENT_IDX) |           \
 		BIT(F_MTU) | BIT(F_STATUS) | BIT(F_MAC) | BIT(F_LOG_ALL) | BIT(F_IN_ORDER) |       \
-		BIT(F_PROTOCOL_FEATURES))
+		BIT(F_PROTOCOL_FEATURES) | BIT(F_CSUM) | BIT(F_GUEST_CSUM) | BIT(F_HOST_TSO4) |    \
+		BIT(F_HOST_TSO6) | BIT(F_GUEST_TSO4) | BIT(F_GUEST_TSO6))
 
 static struct vhacc_config cfg;
 static char err[VHACC_ERR_MAX];
@@ -591,7 +592,13 @@ test_offer_mask(void **state)
 	parse_ok("[port a]\noffer = version_1,packed\n", false);
 	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | BIT(F_RING_PACKED));
 	assert_int_equal(DEFAULT_FEATURES & BIT(F_RING_PACKED), 0);
-	parse_err("[port a]\noffer = version_1,guest_tso4\n", "t.conf:2: offer: ", "not supported");
+	/* checksum and TSO offloads are served (and offered by default) */
+	parse_ok("[port a]\noffer = version_1,guest_csum,guest_tso4\n", false);
+	assert_int_equal(
+		port("a")->features, BIT(F_VERSION_1) | BIT(F_GUEST_CSUM) | BIT(F_GUEST_TSO4));
+	parse_ok("[port a]\nmask = csum,host_tso4,host_tso6\n", false);
+	assert_int_equal(port("a")->features,
+		DEFAULT_FEATURES & ~(BIT(F_CSUM) | BIT(F_HOST_TSO4) | BIT(F_HOST_TSO6)));
 	parse_err("[port a]\nmask = mtu, version_1\n", "t.conf:2: mask: ", "version_1");
 	parse_err("[port a]\noffer = mrg_rxbuf\n", "t.conf:2: offer: ", "version_1");
 	parse_err("[port a]\noffer = version_1,,mtu\n", "t.conf:2: offer: ", "empty feature");
