@@ -15,6 +15,7 @@
 
 #include "vhacc_ctl.h"
 #include "vhacc_log.h"
+#include "vhacc_net_offload.h"
 #include "vhacc_port.h"
 #include "vhacc_telemetry.h"
 
@@ -164,6 +165,7 @@ add_vring_stats(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t idx
 	rte_tel_data_add_dict_u64(c, "drop_too_big", st.drop_too_big);
 	rte_tel_data_add_dict_u64(c, "drop_runt", st.drop_runt);
 	rte_tel_data_add_dict_u64(c, "drop_over_mtu", st.drop_over_mtu);
+	rte_tel_data_add_dict_u64(c, "drop_bad_hdr", st.drop_bad_hdr);
 	rte_tel_data_add_dict_u64(c, "no_mbuf", st.no_mbuf);
 	rte_tel_data_add_dict_u64(c, "rx_no_buffers", st.rx_no_buffers);
 	rte_tel_data_add_dict_u64(c, "broken", st.broken);
@@ -185,6 +187,7 @@ add_qp_stats(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t qp)
 {
 	struct rte_tel_data *c = rte_tel_data_alloc();
 	const struct vhacc_dp_stats *st = &p->qps[qp].stats;
+	struct vhacc_net_uplink_stats up;
 	char name[16];
 
 	if (c == NULL)
@@ -197,6 +200,13 @@ add_qp_stats(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t qp)
 	if (p->has_eth) {
 		rte_tel_data_add_dict_u64(c, "eth_rx", st->eth_rx);
 		rte_tel_data_add_dict_u64(c, "eth_tx", st->eth_tx);
+		if (vhacc_net_uplink_stats(p->eth_port, qp, &up) == 0) {
+			rte_tel_data_add_dict_u64(c, "eth_tx_sw_cksum", up.sw_cksum);
+			rte_tel_data_add_dict_u64(c, "eth_tx_sw_gso", up.sw_gso);
+			rte_tel_data_add_dict_u64(c, "eth_tx_gso_segs", up.gso_segs);
+			rte_tel_data_add_dict_u64(c, "eth_tx_drop_gso", up.drop_gso);
+			rte_tel_data_add_dict_u64(c, "eth_tx_bad_cksum", up.bad_cksum);
+		}
 	}
 	snprintf(name, sizeof(name), "qp%u", qp);
 	rte_tel_data_add_dict_container(d, name, c, 0);
