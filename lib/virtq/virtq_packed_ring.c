@@ -191,7 +191,12 @@ virtq_pchain_load(struct virtq_pchain *c)
 		virtq_mark_broken(q, VHACC_BROKEN_BAD_LEN);
 		return -1;
 	}
-	write = d.flags & VRING_DESC_F_WRITE;
+	/* DPDK's virtio driver (22.11 and later) leaves VRING_DESC_F_WRITE set
+	 * on the header entry of its packed indirect TX tables
+	 * (vring_desc_init_indirect_packed). The device only reads a TX buffer,
+	 * so the flag is ignored there; a read-only buffer in an RX chain, which
+	 * the device would write, is still refused. */
+	write = (d.flags & VRING_DESC_F_WRITE) && (q->is_rx || c->table == NULL);
 	if (unlikely(write != q->is_rx)) {
 		virtq_mark_broken(q, VHACC_BROKEN_DESC_DIR);
 		return -1;

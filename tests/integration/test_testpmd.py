@@ -46,8 +46,10 @@ LINGER = 0.5        # seconds to wait after the expected count, to see extras
 
 
 class Case:
-    def __init__(self, topo, mrg, inorder, qsize, jumbo=False, small_bufs=False):
+    def __init__(self, topo, mrg, inorder, qsize, jumbo=False, small_bufs=False, packed=False):
         self.topo, self.mrg, self.inorder, self.qsize, self.jumbo = topo, mrg, inorder, qsize, jumbo
+        # packed: virtio_user packed_vq=1, vhacc ports offer VIRTIO_F_RING_PACKED
+        self.packed = packed
         # small_bufs: mrg_rxbuf=0 receivers keep 2 KB buffers: larger frames
         # must be dropped (and counted) without disturbing the others
         self.small_bufs = small_bufs
@@ -62,9 +64,9 @@ class Case:
     @property
     def name(self):
         topo = {"ring": "ethdev:net_ring", "memif": "ethdev:net_memif"}.get(self.topo, self.topo)
-        return "%s%s split mrg=%d inorder=%d qsize=%d" % (
+        return "%s%s %s mrg=%d inorder=%d qsize=%d" % (
             topo, " jumbo" + (" small-bufs" if self.small_bufs else "") if self.jumbo else "",
-            self.mrg, self.inorder, self.qsize)
+            "packed" if self.packed else "split", self.mrg, self.inorder, self.qsize)
 
 
 def all_cases():
@@ -74,6 +76,13 @@ def all_cases():
     cases += [Case("memif", m, 1, 256) for m in (0, 1)]
     cases += [Case("xconnect", 1, 1, 256, jumbo=True), Case("xconnect", 0, 0, 1024, jumbo=True),
               Case("xconnect", 0, 1, 256, jumbo=True, small_bufs=True)]
+    # packed rings
+    cases += [Case("xconnect", m, i, 256, packed=True) for m in (0, 1) for i in (0, 1)]
+    cases += [Case("xconnect", 0, 0, 1024, packed=True)]
+    cases += [Case("loopback", m, 1, 256, packed=True) for m in (0, 1)]
+    cases += [Case("ring", 1, 1, 256, packed=True)]
+    cases += [Case("xconnect", 1, 1, 256, jumbo=True, packed=True),
+              Case("xconnect", 0, 1, 256, jumbo=True, small_bufs=True, packed=True)]
     return cases
 
 
@@ -127,8 +136,8 @@ class Endpoint:
 
 
 def virtio_vdev(case, sock):
-    return ("net_virtio_user0,path=%s,queues=1,queue_size=%d,mrg_rxbuf=%d,in_order=%d,packed_vq=0"
-            % (sock, case.qsize, case.mrg, case.inorder))
+    return ("net_virtio_user0,path=%s,queues=1,queue_size=%d,mrg_rxbuf=%d,in_order=%d,packed_vq=%d"
+            % (sock, case.qsize, case.mrg, case.inorder, int(getattr(case, "packed", False))))
 
 
 def run_case(case, args, run_dir):
