@@ -354,6 +354,10 @@ run(const uint8_t *data, size_t size)
 		features |= FEAT(VIRTIO_F_IN_ORDER);
 	if (feat & 32)
 		features |= FEAT(VHOST_F_LOG_ALL);
+	if (feat & 128) /* offloads: TX headers go through virtq_net_hdr_to_mbuf() */
+		features |= FEAT(VIRTIO_NET_F_CSUM) | FEAT(VIRTIO_NET_F_GUEST_CSUM) |
+			    FEAT(VIRTIO_NET_F_HOST_TSO4) | FEAT(VIRTIO_NET_F_HOST_TSO6) |
+			    FEAT(VIRTIO_NET_F_GUEST_TSO4) | FEAT(VIRTIO_NET_F_GUEST_TSO6);
 
 	for (i = 0; i < c.size; i++)
 		write_desc(&c.desc[i], r, c.size);
