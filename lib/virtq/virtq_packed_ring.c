@@ -270,6 +270,32 @@ used_flags(const struct vhacc_virtq *q, uint32_t len)
 	return len > 0 ? f | VRING_DESC_F_WRITE : f;
 }
 
+/*
+ * Dirty-log the used descriptors just written (shadow[0..n) from ring
+ * position first). By guest physical address: rte_vhost_log_used_vring()
+ * adds its offset to the ring's log_guest_addr, which QEMU sets to the used
+ * area's address, for a packed ring the device event area, not the
+ * descriptor ring (DPDK's own packed path assumes the descriptor ring). If
+ * the ring is not in the memory table, fall back to offsets from it.
+ */
+static void
+log_used(struct vhacc_virtq *q, uint16_t first, uint16_t n)
+{
+	const uint64_t dsz = sizeof(struct vring_packed_desc);
+	uint16_t pos = first, i;
+	bool wrap = false, by_gpa;
+	uint64_t gpa = 0;
+
+	by_gpa = hva_to_gpa(q->mem, q->desc_packed, dsz * q->size, &gpa);
+	for (i = 0; i < n; i++) {
+		if (by_gpa)
+			rte_vhost_log_write(q->vid, gpa + pos * dsz, dsz);
+		else
+			rte_vhost_log_used_vring(q->vid, q->vring_idx, pos * dsz, dsz);
+		virtq_ppos_advance(q, &pos, &wrap, q->shadow[i].ndesc);
+	}
+}
+
 void
 virtq_packed_flush_used(struct vhacc_virtq *q, uint16_t n)
 {
@@ -294,16 +320,7 @@ virtq_packed_flush_used(struct vhacc_virtq *q, uint16_t n)
 	}
 	__atomic_store_n(&q->desc_packed[first].flags, first_flags, __ATOMIC_RELEASE);
 
-	if (q->log) {
-		uint16_t pos = first;
-		bool wrap = false;
-
-		for (i = 0; i < n; i++) {
-			rte_vhost_log_used_vring(q->vid, q->vring_idx,
-				(uint64_t)pos * sizeof(struct vring_packed_desc),
-				sizeof(struct vring_packed_desc));
-			virtq_ppos_advance(q, &pos, &wrap, q->shadow[i].ndesc);
-		}
-	}
+	if (q->log)
+		log_used(q, first, n);
 	virtq_packed_notify(q);
 }

@@ -2090,7 +2090,11 @@ in_guest_mem(const struct sim_guest *g, uint64_t gpa, uint64_t len)
 	return r >= 0 && gpa - g->mem.regions[r].gpa + len <= g->mem.regions[r].size;
 }
 
-/* Every used descriptor the driver reaped (from ring position pos) must be logged. */
+/*
+ * Every used descriptor the driver reaped (from ring position pos) must be
+ * logged, by guest physical address (rte_vhost_log_used_vring's base is the
+ * frontend's used area, for QEMU the device event area of a packed ring).
+ */
 static void
 check_used_logged(struct fx *f, uint16_t pos, const struct sim_used *u, uint16_t nu)
 {
@@ -2098,13 +2102,13 @@ check_used_logged(struct fx *f, uint16_t pos, const struct sim_used *u, uint16_t
 	uint16_t i;
 
 	for (i = 0; i < nu; i++) {
-		if (!log_covered(log_u, log_nu, TEST_VID, f->conf.vring_idx, 16u * pos, 16))
+		if (!log_covered(log_w, log_nw, TEST_VID, -1, f->g.desc_gpa + 16u * pos, 16))
 			fail_msg("used descriptor %u not logged", pos);
 		sim_adv(&f->g, &pos, &wrap, f->g.chain[u[i].id].nring);
 	}
-	/* offsets within the descriptor ring */
-	for (i = 0; i < RTE_MIN(log_nu, LOG_MAX); i++)
-		assert_true(log_u[i].addr + log_u[i].len <= 16u * f->g.size);
+	assert_int_equal(log_nu, 0);
+	for (i = 0; i < RTE_MIN(log_nw, LOG_MAX); i++)
+		assert_true(in_guest_mem(&f->g, log_w[i].addr, log_w[i].len));
 }
 
 static void
@@ -2214,7 +2218,7 @@ test_log_tx(void **state)
 	nu = sim_reap(&f->g, u, 8);
 	assert_int_equal(nu, 3);
 	check_used_logged(f, pos, u, nu);
-	assert_int_equal(log_nw, 0);
+	assert_int_equal(log_nw, 3); /* the used descriptors only: TX writes no buffer */
 }
 
 static void
