@@ -5,14 +5,20 @@
 # socket. See doc/testing-guest.md.
 #
 #   tests/integration/test_guest_ping.sh [--backend vhacc|net_vhost]
-#       [--count N] [--cases default,nomrg] [--keep] [--verbose]
+#       [--count N] [--cases default,nomrg,mq1cpu,mq,mq16] [--keep] [--verbose]
 #
 # Cases (each one guest boot, in this order):
 #   default  virtio-net-pci with everything the backend offers negotiated
 #            (mergeable RX buffers, EVENT_IDX notifications), 56-byte pings
 #   nomrg    mrg_rxbuf=off,event_idx=off: the driver's small-buffer RX path and
 #            flag-based notifications, 1400-byte pings
-#
+#   mq1cpu   multiqueue: ports with 4 queue pairs, -netdev queues=4, mq=on, one
+#            vCPU: the driver enables 1 of the 4 queue pairs QEMU set up
+#   mq       the same with 4 vCPUs: 4 queue pairs used, 4 pings in parallel,
+#            one pinned to each vCPU, so every queue pair carries traffic
+#   mq16     ports and netdev with 16 queue pairs, 4 vCPUs: 4 of 16 used
+# The backend and the peer are restarted when the queue pair count changes
+# (the peer, a virtio-user, uses at most 8 queues).
 # Output: "PASS: <name>" / "FAIL: <name>: <reason>" lines; exit 0 iff all pass.
 # A case that would overrun the 170 s budget (a heavily loaded machine) is
 # reported as "SKIP: ..." instead of being started.
@@ -28,7 +34,7 @@ root=$PWD
 
 backend=${VHACC_GUEST_BACKEND:-vhacc}
 count=10
-cases=default,nomrg
+cases=default,nomrg,mq1cpu,mq,mq16
 keep=0
 verbose=0
 while (($#)); do
@@ -85,6 +91,7 @@ trap 'exit 130' INT TERM
 
 # ok, ko, wait_for
 source tests/integration/lib.sh
+prefix="vhacc-guest-be-$$" # the backend's --file-prefix (telemetry)
 alive() { kill -0 "$1" 2>/dev/null; }
 dump() { # title, file, lines
 	echo "---- $1 (last ${3:-30} lines of $2) ----"
@@ -129,44 +136,78 @@ ok "guest initramfs builds ($(basename "$(dirname "$initrd")"))"
 # -- backend: two vhost-user server sockets, vm1 <-> vm2 cross-connected --------
 # CPU plan for 2 cores: QEMU's single TCG thread owns CPU 0; the backend's and
 # the peer's polling lcores share CPU 1 (their main lcores mostly sleep on 0).
-if [[ $backend == vhacc ]]; then
-	"$VHACC" --run-dir "$run" -- -l 0,1 --in-memory --no-pci \
-		--file-prefix "vhacc-guest-be-$$" >"$tmp/backend.log" 2>&1 </dev/null &
-	be_pid=$!
-	be_ready() { grep -q 'vhacc: ready' "$tmp/backend.log" && [[ -S $run/vm1.sock && -S $run/vm2.sock ]]; }
-else
-	stdbuf -oL "$TESTPMD" -l 0,1 --in-memory --single-file-segments --no-pci -m 256 \
-		--file-prefix "vhacc-guest-be-$$" \
-		--vdev "net_vhost0,iface=$run/vm1.sock" --vdev "net_vhost1,iface=$run/vm2.sock" \
-		-- --forward-mode=io --nb-cores=1 --total-num-mbufs=8192 --stats-period=1 \
-		>"$tmp/backend.log" 2>&1 </dev/null &
-	be_pid=$!
-	be_ready() { grep -q 'packet forwarding - ports=' "$tmp/backend.log" && [[ -S $run/vm1.sock && -S $run/vm2.sock ]]; }
-fi
-if wait_for 30 be_ready; then
-	ok "$backend backend listens on vm1.sock and vm2.sock"
-else
-	ko "$backend backend listens on vm1.sock and vm2.sock" "not ready in 30 s$(alive "$be_pid" || echo ' (exited)')"
-	dump "backend ($backend)" "$tmp/backend.log" 40
-	finish
-fi
+# start_backend <queue pairs>: vhacc with that many queue pairs on both ports
+# (more than one: --set port.vmN.queue_pairs, which also offers mq and ctrl_vq),
+# or testpmd net_vhost with queues=N. Returns 1 (after a FAIL) if not ready.
+be_qps=0
+start_backend() {
+	local q=$1 sets=() mq=()
+	[[ -f $tmp/backend.log ]] && mv "$tmp/backend.log" "$tmp/backend-q$be_qps.log"
+	if ((q > 1)); then
+		sets=(--set "port.vm1.queue_pairs=$q" --set "port.vm2.queue_pairs=$q")
+		mq=(--rxq="$q" --txq="$q")
+	fi
+	if [[ $backend == vhacc ]]; then
+		"$VHACC" --run-dir "$run" "${sets[@]}" -- -l 0,1 --in-memory --no-pci \
+			--file-prefix "vhacc-guest-be-$$" >"$tmp/backend.log" 2>&1 </dev/null &
+		be_pid=$!
+		be_ready() { grep -q 'vhacc: ready' "$tmp/backend.log" && [[ -S $run/vm1.sock && -S $run/vm2.sock ]]; }
+	else
+		stdbuf -oL "$TESTPMD" -l 0,1 --in-memory --single-file-segments --no-pci -m 256 \
+			--file-prefix "vhacc-guest-be-$$" \
+			--vdev "net_vhost0,iface=$run/vm1.sock,queues=$q" --vdev "net_vhost1,iface=$run/vm2.sock,queues=$q" \
+			-- --forward-mode=io --nb-cores=1 --total-num-mbufs=8192 --stats-period=1 "${mq[@]}" \
+			>"$tmp/backend.log" 2>&1 </dev/null &
+		be_pid=$!
+		be_ready() { grep -q 'packet forwarding - ports=' "$tmp/backend.log" && [[ -S $run/vm1.sock && -S $run/vm2.sock ]]; }
+	fi
+	be_qps=$q
+	if wait_for 30 be_ready; then
+		ok "$backend backend listens on vm1.sock and vm2.sock ($q queue pair(s) per port)"
+	else
+		ko "$backend backend listens on vm1.sock and vm2.sock" "not ready in 30 s$(alive "$be_pid" || echo ' (exited)')"
+		dump "backend ($backend)" "$tmp/backend.log" 40
+		return 1
+	fi
+}
 
 # -- peer: testpmd answering ARP and ICMP echo on vm2 ----------------------------
-stdbuf -oL "$TESTPMD" -l 0,1 --in-memory --single-file-segments --no-pci -m 256 \
-	--file-prefix "vhacc-guest-peer-$$" \
-	--vdev "net_virtio_user0,path=$run/vm2.sock,mac=$peer_mac,queue_size=256" \
-	-- --forward-mode=icmpecho --nb-cores=1 --total-num-mbufs=8192 --stats-period=1 \
-	>"$tmp/peer.log" 2>&1 </dev/null &
-peer_pid=$!
-peer_ready() { grep -q 'packet forwarding - ports=' "$tmp/peer.log"; }
-if wait_for 30 peer_ready && alive "$peer_pid"; then
-	ok "icmpecho peer attached to vm2.sock"
-else
-	ko "icmpecho peer attached to vm2.sock" "not forwarding in 30 s$(alive "$peer_pid" || echo ' (exited)')"
-	dump "peer testpmd" "$tmp/peer.log" 40
-	dump "backend ($backend)" "$tmp/backend.log" 40
-	finish
-fi
+# start_peer <queues>: with more than one, a multiqueue virtio-user (cq=1: it
+# serves the control queue itself) that answers on the queue it received on.
+start_peer() {
+	local q=$1 vq= mq=()
+	[[ -f $tmp/peer.log ]] && mv "$tmp/peer.log" "$tmp/peer-q$be_qps.log"
+	if ((q > 1)); then
+		vq=",queues=$q,cq=1"
+		mq=(--rxq="$q" --txq="$q")
+	fi
+	stdbuf -oL "$TESTPMD" -l 0,1 --in-memory --single-file-segments --no-pci -m 256 \
+		--file-prefix "vhacc-guest-peer-$$" \
+		--vdev "net_virtio_user0,path=$run/vm2.sock,mac=$peer_mac,queue_size=256$vq" \
+		-- --forward-mode=icmpecho --nb-cores=1 --total-num-mbufs=8192 --stats-period=1 "${mq[@]}" \
+		>"$tmp/peer.log" 2>&1 </dev/null &
+	peer_pid=$!
+	peer_ready() { grep -q 'packet forwarding - ports=' "$tmp/peer.log"; }
+	if wait_for 30 peer_ready && alive "$peer_pid"; then
+		ok "icmpecho peer attached to vm2.sock ($q queue(s))"
+	else
+		ko "icmpecho peer attached to vm2.sock" "not forwarding in 30 s$(alive "$peer_pid" || echo ' (exited)')"
+		dump "peer testpmd" "$tmp/peer.log" 40
+		dump "backend ($backend)" "$tmp/backend.log" 40
+		return 1
+	fi
+}
+
+# setup <queue pairs>: backend and peer for a case, restarted if the last
+# case used another queue pair count.
+setup() {
+	((be_qps == $1)) && alive "$be_pid" && alive "$peer_pid" && return 0
+	stop_pid "$peer_pid"
+	stop_pid "$be_pid"
+	peer_pid= be_pid=
+	# virtio-user has at most 8 queue pairs; the guest uses fewer anyway
+	start_backend "$1" && start_peer $(($1 < 8 ? $1 : 8))
+}
 
 # stamp <file>: copy stdin to file, each line prefixed with wall-clock seconds
 # since the start ("[  12.34] "), so a slow boot shows where the time went.
@@ -185,13 +226,22 @@ peer_rx() {
 }
 
 # -- one guest boot per case -------------------------------------------------------
-run_case() { # name, extra virtio-net-pci properties, ping payload size
-	local name=$1 props=$2 size=$3 tag="$backend/$1"
+run_case() { # name, extra virtio-net-pci properties, ping payload size[, queue pairs, vCPUs]
+	local name=$1 props=$2 size=$3 queues=${4:-1} smp=${5:-1} tag="$backend/$1"
 	local con=$tmp/guest-$name.log rx0 rx1 line sent received features
+	local netq= want=$count active
 	if ((SECONDS - T0 + GUEST_DEADLINE > TOTAL_DEADLINE)); then
 		# A loaded machine made the earlier cases slow; say so, don't fail.
 		echo "SKIP: $tag: less than ${GUEST_DEADLINE}s left of the ${TOTAL_DEADLINE}s budget"
 		return 0
+	fi
+	if ! setup "$queues"; then
+		ko "$tag: backend and peer for $queues queue pair(s)" "see above"
+		return 0
+	fi
+	if ((queues > 1)); then
+		netq=",queues=$queues"
+		want=$((count * smp))
 	fi
 	local quiet=quiet
 	((verbose)) && quiet=
@@ -200,11 +250,11 @@ run_case() { # name, extra virtio-net-pci properties, ping payload size
 	: >"$con"
 	taskset -c 0 "$QEMU" -accel tcg,thread=single -nodefaults -display none -no-reboot \
 		-m 256M -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
-		-serial stdio -monitor none ${QEMU_EXTRA:-} \
+		-smp "$smp" -serial stdio -monitor none ${QEMU_EXTRA:-} \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 $quiet panic=-1 vhacc.ip=$guest_ip/24 vhacc.peer=$peer_ip vhacc.count=$count vhacc.size=$size" \
+		-append "console=ttyS0 $quiet panic=-1 vhacc.ip=$guest_ip/24 vhacc.peer=$peer_ip vhacc.count=$count vhacc.size=$size vhacc.parallel=$smp" \
 		-chardev "socket,id=c0,path=$run/vm1.sock" \
-		-netdev vhost-user,id=n0,chardev=c0 \
+		-netdev "vhost-user,id=n0,chardev=c0$netq" \
 		-device "virtio-net-pci,netdev=n0,mac=$guest_mac,vectors=0${props:+,$props}" \
 		2>"$tmp/qemu-$name.err" </dev/null > >(stamp "$con") &
 	qemu_pid=$!
@@ -226,8 +276,9 @@ run_case() { # name, extra virtio-net-pci properties, ping payload size
 		return
 	fi
 	features=$(sed -n 's/.*GUEST-NIC: .* features=\([01]*\).*/\1/p' "$con" | tr -d '\r')
-	echo "     negotiated: MRG_RXBUF=${features:15:1} EVENT_IDX=${features:29:1} INDIRECT=${features:28:1} VERSION_1=${features:32:1} MTU=${features:3:1} STATUS=${features:16:1} IN_ORDER=${features:35:1}"
+	echo "     negotiated: MRG_RXBUF=${features:15:1} EVENT_IDX=${features:29:1} INDIRECT=${features:28:1} VERSION_1=${features:32:1} MTU=${features:3:1} STATUS=${features:16:1} IN_ORDER=${features:35:1} MQ=${features:22:1} CTRL_VQ=${features:17:1}"
 	if [[ $props == *mrg_rxbuf=off* && ${features:15:1} != 0 ]] ||
+		[[ $props == *mq=on* && ${features:22:1}${features:17:1} != 11 ]] ||
 		[[ $props == *event_idx=off* && ${features:29:1} != 0 ]]; then
 		ko "$tag: device properties ($props) took effect" "features=$features"
 	elif [[ -n $props ]]; then
@@ -237,10 +288,22 @@ run_case() { # name, extra virtio-net-pci properties, ping payload size
 	line=$(grep -m1 'GUEST-PING:' "$con" | tr -d '\r')
 	sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' <<<"$line")
 	received=$(sed -n 's/.*received=\([0-9]*\).*/\1/p' <<<"$line")
-	if [[ -n $received ]] && ((sent == count && received >= count - 1)); then
-		ok "$tag: guest got $received of $count echo replies ($size-byte payload)"
+	if [[ -n $received ]] && ((sent == want && received >= want - 1)); then
+		ok "$tag: guest got $received of $want echo replies ($size-byte payload)"
 	else
-		ko "$tag: guest got >= $((count - 1)) of $count echo replies" "${line:-no GUEST-PING line}"
+		ko "$tag: guest got >= $((want - 1)) of $want echo replies" "${line:-no GUEST-PING line}"
+	fi
+	if ((queues > 1)); then
+		# Linux uses min(queue pairs, CPUs) and enables only those: the
+		# backend must run with the rest set up but disabled.
+		active=$((smp < queues ? smp : queues))
+		line=$(grep -m1 'GUEST-QUEUES:' "$con" | tr -d '\r')
+		if [[ $line == *"rx=$active tx=$active"* ]]; then
+			ok "$tag: the guest driver uses $active of $queues queue pairs"
+		else
+			ko "$tag: the guest driver uses $active of $queues queue pairs" "${line:-no GUEST-QUEUES line}"
+		fi
+		[[ $backend == vhacc ]] && check_queues "$tag" "$queues" "$active"
 	fi
 
 	# The replies came from the peer, through the backend: the peer must have
@@ -259,12 +322,38 @@ run_case() { # name, extra virtio-net-pci properties, ping payload size
 	return 0
 }
 
+# check_queues <tag> <queue pairs> <active>: vhacc's counters after a
+# multiqueue guest: every queue pair the guest uses carried traffic both ways,
+# the others are not running; nothing dropped on either port.
+check_queues() {
+	local tag=$1 queues=$2 active=$3 j
+	j=$(tel "$prefix" /vhacc/port/stats,vm1)
+	# (the guest has powered off by now: no vring is running any more)
+	json_check "$tag: vm1 queue pairs 0..$((active - 1)) carried traffic both ways, the others none" "$j" "
+print('     vm1 per queue (rx/tx packets): ' + ' '.join('%d/%d' % (d['rxq%d' % q]['packets'], d['txq%d' % q]['packets']) for q in range($queues)))
+for q in range($queues):
+    rx, tx = d['rxq%d' % q]['packets'], d['txq%d' % q]['packets']
+    assert (rx > 0 and tx > 0) if q < $active else (rx == 0 and tx == 0), (q, rx, tx)"
+	for p in vm1 vm2; do
+		j=$(tel "$prefix" "/vhacc/port/stats,$p")
+		json_check "$tag: $p: no drop, no broken ring" "$j" "
+for q in range($queues):
+    qp = d['qp%d' % q]
+    assert qp['drop_peer_down'] == 0 and qp['drop_dest_full'] == 0 and qp['held'] == 0, (q, qp)
+    for v in ('rxq%d' % q, 'txq%d' % q):
+        assert d[v]['broken'] == 0 and d[v]['drop_too_big'] == 0, (v, d[v])"
+	done
+}
+
 IFS=, read -ra case_list <<<"$cases"
 for c in "${case_list[@]}"; do
 	case $c in
 	default) run_case default "" 56 ;;
 	nomrg) run_case nomrg "mrg_rxbuf=off,event_idx=off" 1400 ;;
-	*) ko "case $c" "unknown case (known: default, nomrg)" ;;
+	mq) run_case mq "mq=on" 56 4 4 ;;
+	mq1cpu) run_case mq1cpu "mq=on" 56 4 1 ;;
+	mq16) run_case mq16 "mq=on" 56 16 4 ;;
+	*) ko "case $c" "unknown case (known: default, nomrg, mq, mq1cpu, mq16)" ;;
 	esac
 	if ! alive "$be_pid"; then
 		ko "$backend backend still running after case $c" "it exited"
