@@ -11,6 +11,7 @@
  * descriptors the guest still sees as available.
  */
 
+#include <errno.h>
 #include <stddef.h>
 
 #include <linux/virtio_net.h>
@@ -19,6 +20,8 @@
 #include <rte_memcpy.h>
 #include <rte_vhost.h>
 
+#include "vhacc_net_offload.h"
+#include "virtq_net_hdr.h"
 #include "virtq_packed_priv.h"
 
 enum rx_result {
@@ -26,6 +29,8 @@ enum rx_result {
 	RX_TOO_BIG, /* can never fit: dropped, no chain taken */
 	RX_NO_BUF,  /* not enough buffers now: nothing taken, packet stays */
 	RX_BROKEN,  /* ring marked broken */
+	RX_NO_MBUF, /* software segmentation found the mbuf pool empty: packet stays */
+	RX_DROPPED, /* dropped and counted already */
 };
 
 /* Where the bytes of the packet come from: the net header, then the mbuf chain. */
@@ -119,7 +124,7 @@ rx_fill_chain(struct vhacc_virtq *q, struct virtq_pchain *c, struct rx_src *s, u
 static enum rx_result
 rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t *nused)
 {
-	struct virtio_net_hdr_mrg_rxbuf hdr = {.num_buffers = 0};
+	struct virtio_net_hdr_mrg_rxbuf hdr;
 	uint16_t start_avail = q->last_avail_idx, start_used = *nused, nbufs = 0;
 	uint32_t remaining = q->hdr_len + m->pkt_len, ndesc = 0;
 	bool start_wrap = q->avail_wrap;
@@ -129,6 +134,8 @@ rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t *nused)
 		.seg = m,
 	};
 
+	virtq_net_hdr_fill(q, m, &hdr.hdr);
+	hdr.num_buffers = 0;
 	while (s.seg != NULL && s.seg->data_len == 0)
 		s.seg = s.seg->next;
 
@@ -175,6 +182,49 @@ rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t *nused)
 	return RX_OK;
 }
 
+/*
+ * A TSO frame for a guest that cannot take it as GSO: its segments, made in
+ * software, go in as packets of their own, all or none.
+ */
+static enum rx_result
+rx_gso(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t *nused)
+{
+	struct rte_mbuf *segs[VHACC_NET_GSO_MAX_SEGS];
+	uint16_t start_avail = q->last_avail_idx, start_used = *nused;
+	bool start_wrap = q->avail_wrap;
+	enum rx_result r = RX_OK;
+	uint64_t bytes = 0;
+	int n, i;
+
+	n = vhacc_net_gso_segment(m, m->pool, segs, (uint16_t)RTE_MIN(q->size, RTE_DIM(segs)));
+	if (unlikely(n < 0)) {
+		if (n == -ENOMEM) {
+			q->stats.no_mbuf++;
+			return RX_NO_MBUF;
+		}
+		if (n == -E2BIG)
+			return RX_TOO_BIG; /* more segments than the ring holds */
+		q->stats.drop_bad_hdr++;   /* TSO metadata that does not describe the frame */
+		return RX_DROPPED;
+	}
+	for (i = 0; i < n; i++) {
+		r = rx_one(q, segs[i], nused);
+		if (r != RX_OK)
+			break;
+		bytes += segs[i]->pkt_len;
+	}
+	rte_pktmbuf_free_bulk(segs, (unsigned int)n);
+	if (r != RX_OK) {
+		q->last_avail_idx = start_avail;
+		q->avail_wrap = start_wrap;
+		*nused = start_used;
+		return r;
+	}
+	q->stats.packets += (uint64_t)n;
+	q->stats.bytes += bytes;
+	return RX_OK;
+}
+
 uint16_t
 virtq_packed_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -196,14 +246,22 @@ virtq_packed_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16
 			q->stats.drop_runt++;
 			continue;
 		}
-		if (unlikely(q->max_frame != 0 && m->pkt_len > q->max_frame)) {
+		/* a TSO frame is as long as its segments on the wire */
+		if (unlikely(q->max_frame != 0 && virtq_net_wire_len(m) > q->max_frame)) {
 			q->stats.drop_over_mtu++;
 			continue;
 		}
-		r = rx_one(q, m, &nused);
-		if (r == RX_OK) {
-			q->stats.packets++;
-			q->stats.bytes += m->pkt_len;
+		if (unlikely(virtq_net_hdr_rx_needs_gso(q, m))) {
+			r = rx_gso(q, m, &nused);
+		} else {
+			r = rx_one(q, m, &nused);
+			if (r == RX_OK) {
+				q->stats.packets++;
+				q->stats.bytes += m->pkt_len;
+			}
+		}
+		if (r == RX_OK || r == RX_DROPPED) {
+			/* counted already */
 		} else if (r == RX_TOO_BIG) {
 			q->stats.drop_too_big++;
 		} else {

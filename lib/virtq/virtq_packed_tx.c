@@ -11,25 +11,30 @@
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
+#include "virtq_net_hdr.h"
 #include "virtq_packed_priv.h"
 
 enum tx_result {
 	TX_OK,
 	TX_TOO_BIG,  /* chain consumed, frame dropped */
 	TX_OVER_MTU, /* chain consumed, frame longer than the port's MTU dropped */
+	TX_BAD_HDR,  /* chain consumed, virtio-net header refused, frame dropped */
 	TX_NO_MBUF,  /* chain left in the ring */
 	TX_BROKEN,   /* ring marked broken */
 };
 
 /*
- * The virtio-net header in front of a TX frame, gathered from however many
- * descriptors it spans. Only its length matters today; an offload codec
- * can read hdr.buf once hdr.left is 0.
+ * The virtio-net header in front of a TX frame, gathered (read once) from
+ * however many descriptors it spans; virtq_net_hdr_apply() reads it once
+ * the frame is complete.
  */
 struct tx_hdr {
 	uint32_t left; /* header bytes still to come */
 	uint32_t have;
-	uint8_t buf[sizeof(struct virtio_net_hdr_mrg_rxbuf)];
+	union {
+		uint8_t buf[sizeof(struct virtio_net_hdr_mrg_rxbuf)];
+		struct virtio_net_hdr hdr;
+	};
 };
 
 /* Take header bytes from the segment [*p, *p + *len); returns true while the header is incomplete. */
@@ -122,7 +127,10 @@ tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, struct virtq_pchain *c, st
 	}
 	if (unlikely(too_big))
 		return TX_TOO_BIG;
-	if (unlikely(q->max_frame != 0 && m->pkt_len > q->max_frame))
+	if (unlikely(virtq_net_hdr_apply(q, &h.hdr, m) < 0))
+		return TX_BAD_HDR;
+	/* a TSO frame is as long as its segments on the wire */
+	if (unlikely(q->max_frame != 0 && virtq_net_wire_len(m) > q->max_frame))
 		return TX_OVER_MTU;
 	return TX_OK;
 }
@@ -220,6 +228,11 @@ virtq_packed_dequeue_burst(
 		}
 		if (unlikely(r == TX_OVER_MTU)) {
 			q->stats.drop_over_mtu++;
+			tx_recycle(m);
+			continue;
+		}
+		if (unlikely(r == TX_BAD_HDR)) {
+			q->stats.drop_bad_hdr++;
 			tx_recycle(m);
 			continue;
 		}

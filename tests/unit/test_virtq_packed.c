@@ -2410,6 +2410,175 @@ test_setup_einval(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Offloads through the packed paths (the codec itself: test_net_hdr.c)      */
+
+#define F_CSUM       FEAT(VIRTIO_NET_F_CSUM)
+#define F_GUEST_CSUM FEAT(VIRTIO_NET_F_GUEST_CSUM)
+
+/* An Ethernet/IPv4/TCP frame with `payload` bytes after the 20-byte TCP header. */
+static uint32_t
+tcp4_frame(uint8_t *b, uint32_t payload)
+{
+	uint32_t ip_len = 20 + 20 + payload;
+
+	memset(b, 0, 54);
+	memset(b, 0x02, 12);
+	b[12] = 0x08; /* IPv4 */
+	b[14] = 0x45;
+	b[16] = (uint8_t)(ip_len >> 8);
+	b[17] = (uint8_t)ip_len;
+	b[22] = 64;
+	b[23] = 6; /* TCP */
+	memcpy(b + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+	b[34] = 0x30;
+	b[35] = 0x39;
+	b[36] = 0x00;
+	b[37] = 0x50;
+	b[46] = 0x50; /* data offset 5 */
+	b[47] = 0x18;
+	b[49] = 0xff;
+	fill_pattern(b + 54, payload, 160);
+	return 14 + ip_len;
+}
+
+/* Post a TX chain whose header is h, split at byte `cut` of header + frame, across descriptors. */
+static uint16_t
+tx_post_hdr(struct sim_guest *g, const struct virtio_net_hdr_mrg_rxbuf *h, const uint8_t *frame,
+	uint32_t flen, uint32_t cut)
+{
+	struct sim_seg seg[2];
+	uint8_t buf[2048];
+	uint32_t total = 12 + flen;
+
+	assert_true(total <= sizeof(buf) && cut > 0 && cut < total);
+	memcpy(buf, h, 12);
+	memcpy(buf + 12, frame, flen);
+	seg[0].gpa = sim_alloc(g, cut);
+	seg[0].len = cut;
+	seg[1].gpa = sim_alloc(g, total - cut);
+	seg[1].len = total - cut;
+	sim_write(g, seg[0].gpa, buf, cut);
+	sim_write(g, seg[1].gpa, buf + cut, total - cut);
+	return sim_add(g, seg, 2, false, false);
+}
+
+static void
+test_offload_tx(void **state)
+{
+	FX;
+	struct virtio_net_hdr_mrg_rxbuf h = {
+		.hdr = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 16}};
+	uint8_t frame[1000];
+	struct rte_mbuf *m[4];
+	struct sim_used u[8];
+	uint32_t flen = tcp4_frame(frame, 500);
+
+	/* CSUM negotiated: the request becomes mbuf offload flags; the header
+	 * is split inside csum_start, the chain crosses the ring end */
+	fx_init_at(f, 8, F_V1 | F_CSUM, false, 7, true);
+	tx_post_hdr(&f->g, &h, frame, flen, 5);
+	tx_post_hdr(&f->g, &h, frame, flen, 12);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 2);
+	check_mbuf(m[0], frame, flen);
+	check_mbuf(m[1], frame, flen);
+	assert_true(m[0]->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+	assert_int_equal(m[0]->l2_len, 14);
+	assert_int_equal(m[0]->l3_len, 20);
+	assert_true(m[1]->ol_flags & RTE_MBUF_F_TX_TCP_CKSUM);
+	free_pkts(m, 2);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	check_synced(f);
+	assert_int_equal(f->q->stats.drop_bad_hdr, 0);
+
+	/* not negotiated: the frame is dropped and counted, the chain consumed */
+	fx_init(f, 8, F_V1, false);
+	tx_post_hdr(&f->g, &h, frame, flen, 40);
+	tx_post(&f->g, 12, frame, flen, NULL, 0, false);
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 1);
+	check_mbuf(m[0], frame, flen);
+	assert_int_equal(m[0]->ol_flags & RTE_MBUF_F_TX_L4_MASK, 0);
+	rte_pktmbuf_free(m[0]);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	check_synced(f);
+	assert_int_equal(f->q->stats.drop_bad_hdr, 1);
+	assert_int_equal(f->q->stats.packets, 1);
+	assert_false(f->q->broken);
+}
+
+static void
+test_offload_rx_csum(void **state)
+{
+	FX;
+	static uint8_t frame[2048], got[2048];
+	struct virtio_net_hdr_mrg_rxbuf h;
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	uint32_t flen = tcp4_frame(frame, 1400);
+	uint16_t id;
+
+	fx_init_at(f, 8, F_V1 | F_MRG | F_GUEST_CSUM, true, 7, false);
+	id = rx_post1(&f->g, 1024);
+	rx_post1(&f->g, 1024);
+	sim_publish(&f->g);
+	p = mk_pkt(frame, flen, 2048);
+	p->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4;
+	p->l2_len = 14;
+	p->l3_len = 20;
+	assert_int_equal(enq(f, &p, 1), 1);
+	rte_pktmbuf_free(p);
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	assert_int_equal(u[0].id, id);
+	assert_int_equal(u[0].len + u[1].len, 12 + flen);
+	sim_chain_read(&f->g, u[0].id, u[0].len, got);
+	sim_chain_read(&f->g, u[1].id, u[1].len, got + u[0].len);
+	memcpy(&h, got, 12);
+	assert_int_equal(h.hdr.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(h.hdr.csum_start, 34);
+	assert_int_equal(h.hdr.csum_offset, 16);
+	assert_int_equal(h.num_buffers, 2);
+	assert_memory_equal(got + 12, frame, 34); /* up to the TCP header */
+	check_synced(f);
+}
+
+/* A TSO frame for a guest without GUEST_TSO4: segmented in software, all or none. */
+static void
+test_offload_rx_gso(void **state)
+{
+	FX;
+	static uint8_t frame[4000];
+	struct rte_mbuf *p;
+	struct sim_used u[8];
+	uint32_t flen = tcp4_frame(frame, 3000);
+	uint16_t i;
+
+	fx_init_at(f, 8, F_V1 | F_MRG, true, 6, true);
+	rx_post1(&f->g, 2048);
+	rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	p = mk_pkt(frame, flen, 2048);
+	p->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4;
+	p->l2_len = 14;
+	p->l3_len = 20;
+	p->l4_len = 20;
+	p->tso_segsz = 1000;
+	/* three segments, two buffers: nothing goes in, the packet stays */
+	assert_int_equal(enq(f, &p, 1), 0);
+	assert_int_equal(sim_reap(&f->g, u, 8), 0);
+	check_pos(f, 6, true, 6, true);
+	rx_post1(&f->g, 2048);
+	sim_publish(&f->g);
+	assert_int_equal(enq(f, &p, 1), 1);
+	rte_pktmbuf_free(p);
+	assert_int_equal(sim_reap(&f->g, u, 8), 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(u[i].len, 12 + 54 + 1000);
+	assert_int_equal(f->q->stats.packets, 3);
+	check_synced(f);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Hostile rings                                                             */
 
 #define HSIZE 8
@@ -3011,6 +3180,9 @@ main(void)
 		T(test_wrap_rx),
 		T(test_setup_resume),
 		T(test_setup_einval),
+		T(test_offload_tx),
+		T(test_offload_rx_csum),
+		T(test_offload_rx_gso),
 		H(chain_loop),
 		H(chain_loop_wrapped),
 		H(buffer_id),
