@@ -387,6 +387,10 @@ run(const uint8_t *data, size_t size)
 		features |= FEAT(VIRTIO_F_IN_ORDER);
 	if (feat & 32)
 		features |= FEAT(VHOST_F_LOG_ALL);
+	if (feat & 128) /* offloads: TX headers go through virtq_net_hdr_to_mbuf() */
+		features |= FEAT(VIRTIO_NET_F_CSUM) | FEAT(VIRTIO_NET_F_GUEST_CSUM) |
+			    FEAT(VIRTIO_NET_F_HOST_TSO4) | FEAT(VIRTIO_NET_F_HOST_TSO6) |
+			    FEAT(VIRTIO_NET_F_GUEST_TSO4) | FEAT(VIRTIO_NET_F_GUEST_TSO6);
 	features |= FEAT(VIRTIO_F_RING_PACKED);
 
 	/* descriptors from the driver's position on are in its lap, those before in the next */
