@@ -77,6 +77,14 @@ vhacc_ethdev_open(const char *devargs, uint16_t nqueues, uint16_t mtu, struct rt
 		!(conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM))
 		conf.txmode.offloads &= ~RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	conf.rxmode.offloads |= info.rx_offload_capa & RX_OFFLOADS;
+	/* Multiqueue: queue pair i uses RX and TX queue i; RSS, if the device
+	 * has it, spreads received flows over the RX queues. */
+	if (nqueues > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	}
 	ret = rte_eth_dev_configure(pid, nqueues, nqueues, &conf);
 	if (ret != 0)
 		goto fail;
