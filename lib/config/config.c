@@ -431,16 +431,16 @@ parse_lcore(const struct src *s, const char *key, const char *v, unsigned int *l
 	return 0;
 }
 
-/* "vm1:0, vm2:all": replaces the worker's list. Ports must exist. */
+/* "vm1:0, vm1:2-5, vm2:all": replaces the worker's list. Ports must exist. */
 static int
 set_worker_queues(
 	struct vhacc_config *c, uint16_t widx, char *v, const struct src *s, const char *key)
 {
 	struct vhacc_worker_conf *w = &c->workers[widx];
 	struct vhacc_qp_ref refs[DIM(w->qps)];
-	char *item, *next, *colon, *qp;
+	char *item, *next, *colon, *qp, *dash;
 	uint16_t n = 0;
-	uint64_t x;
+	uint64_t x, last;
 	int port;
 
 	for (item = v; item != NULL; item = next) {
@@ -463,16 +463,33 @@ set_worker_queues(
 				return bad_port_name(s, key, item);
 			return fail(s, key, "port '" Q "' does not exist", item);
 		}
-		if (strcmp(qp, "all") == 0)
-			x = QP_ALL;
-		else if (parse_uint(qp, 0, VHACC_MAX_QUEUE_PAIRS - 1, &x) != 0)
-			return fail(s, key, "%s: '" Q "' is not a queue pair number (0..%d) or all",
+		dash = strchr(qp, '-');
+		if (dash != NULL)
+			*dash = '\0';
+		if (strcmp(qp, "all") == 0 && dash == NULL) {
+			x = last = QP_ALL;
+		} else if (parse_uint(qp, 0, VHACC_MAX_QUEUE_PAIRS - 1, &x) != 0 ||
+			   (dash != NULL && (parse_uint(dash + 1, 0, VHACC_MAX_QUEUE_PAIRS - 1,
+						     &last) != 0 ||
+						    last < x))) {
+			if (dash != NULL)
+				*dash = '-';
+			return fail(s, key,
+				"%s: '" Q
+				"' is not a queue pair number (0..%d), a range A-B or all",
 				c->ports[port].name, qp, VHACC_MAX_QUEUE_PAIRS - 1);
-		if (n == DIM(refs))
-			return fail(s, key, "too many entries (at most %zu)", DIM(refs));
-		refs[n].port = (uint16_t)port;
-		refs[n].qp = (uint16_t)x;
-		n++;
+		} else if (dash == NULL) {
+			last = x;
+		}
+		for (;; x++) {
+			if (n == DIM(refs))
+				return fail(s, key, "too many entries (at most %zu)", DIM(refs));
+			refs[n].port = (uint16_t)port;
+			refs[n].qp = (uint16_t)x;
+			n++;
+			if (x == last)
+				break;
+		}
 	}
 	memcpy(w->qps, refs, n * sizeof(refs[0]));
 	w->nqps = n;

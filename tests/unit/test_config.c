@@ -771,6 +771,27 @@ test_workers(void **state)
 		"t.conf:4: queues: ", "port 'c' does not exist");
 	parse_err("[worker 1]\nqueues = a:0\n[port b]\n", "t.conf:2: queues: ", "'a'");
 	parse_err("[port a]\n[worker 1]\nqueues = a\n", "t.conf:3: queues: ", "port:qp");
+	/* Ranges. */
+	parse_ok("[port a]\nqueue_pairs = 16\n[port b]\nqueue_pairs = 4\n[worker 1]\n"
+		 "queues = a:0-7, b:1-2\n[worker 2]\nqueues = a:8-15, b:0, b:3-3\n",
+		true);
+	assert_int_equal(cfg.workers[0].nqps, 10);
+	assert_qp(&cfg.workers[0], 7, "a", 7);
+	assert_qp(&cfg.workers[0], 8, "b", 1);
+	assert_qp(&cfg.workers[0], 9, "b", 2);
+	assert_int_equal(cfg.workers[1].nqps, 10);
+	assert_qp(&cfg.workers[1], 0, "a", 8);
+	assert_qp(&cfg.workers[1], 7, "a", 15);
+	assert_qp(&cfg.workers[1], 9, "b", 3);
+	parse_err("[port a]\n[worker 1]\nqueues = a:3-1\n", "t.conf:3: queues: ",
+		"a: '3-1' is not a queue pair number (0..15), a range A-B or all");
+	parse_err("[port a]\n[worker 1]\nqueues = a:1-16\n", "t.conf:3: queues: ", "range A-B");
+	parse_err("[port a]\n[worker 1]\nqueues = a:1-\n", "t.conf:3: queues: ", "range A-B");
+	parse_err("[port a]\n[worker 1]\nqueues = a:all-3\n", "t.conf:3: queues: ", "range A-B");
+	validate_err("[port a]\nqueue_pairs = 4\n[worker 1]\nqueues = a:0-4\n",
+		"worker 1: queues: a:4", "port a has 4 queue pair(s)");
+	validate_err("[port a]\nqueue_pairs = 4\n[worker 1]\nqueues = a:0-2, a:2-3\n",
+		"worker 1: queues: a:2", "twice");
 	parse_err("[port a]\n[worker 1]\nqueues = a:x\n", "t.conf:3: queues: ", "'x'");
 	parse_err("[port a]\n[worker 1]\nqueues = a:16\n", "t.conf:3: queues: ", "0..15");
 	parse_err("[port a]\n[worker 1]\nqueues = a:1y\n", "t.conf:3: queues: ", "'1y'");
