@@ -5,20 +5,22 @@
 # socket. See doc/testing-guest.md.
 #
 #   tests/integration/test_guest_ping.sh [--backend vhacc|net_vhost]
-#       [--count N] [--cases default,nomrg,mq1cpu,mq,mq16] [--keep] [--verbose]
+#       [--count N] [--cases default,nomrg,packed,mq1cpu,mq,mq16] [--keep] [--verbose]
 #
 # Cases (each one guest boot, in this order):
 #   default  virtio-net-pci with everything the backend offers negotiated
 #            (mergeable RX buffers, EVENT_IDX notifications), 56-byte pings
 #   nomrg    mrg_rxbuf=off,event_idx=off: the driver's small-buffer RX path and
 #            flag-based notifications, 1400-byte pings
+#   packed   packed=on: the driver's packed virtqueues (vhacc ports offer
+#            VIRTIO_F_RING_PACKED for this case only: it is not a default)
 #   mq1cpu   multiqueue: ports with 4 queue pairs, -netdev queues=4, mq=on, one
 #            vCPU: the driver enables 1 of the 4 queue pairs QEMU set up
 #   mq       the same with 4 vCPUs: 4 queue pairs used, 4 pings in parallel,
 #            one pinned to each vCPU, so every queue pair carries traffic
 #   mq16     ports and netdev with 16 queue pairs, 4 vCPUs: 4 of 16 used
-# The backend and the peer are restarted when the queue pair count changes
-# (the peer, a virtio-user, uses at most 8 queues).
+# The backend and the peer are restarted when the queue pair count or the
+# packed offer changes (the peer, a virtio-user, uses at most 8 queues).
 # Output: "PASS: <name>" / "FAIL: <name>: <reason>" lines; exit 0 iff all pass.
 # A case that would overrun the 170 s budget (a heavily loaded machine) is
 # reported as "SKIP: ..." instead of being started.
@@ -34,7 +36,7 @@ root=$PWD
 
 backend=${VHACC_GUEST_BACKEND:-vhacc}
 count=10
-cases=default,nomrg,mq1cpu,mq,mq16
+cases=default,nomrg,packed,mq1cpu,mq,mq16
 keep=0
 verbose=0
 while (($#)); do
@@ -139,13 +141,18 @@ ok "guest initramfs builds ($(basename "$(dirname "$initrd")"))"
 # start_backend <queue pairs>: vhacc with that many queue pairs on both ports
 # (more than one: --set port.vmN.queue_pairs, which also offers mq and ctrl_vq),
 # or testpmd net_vhost with queues=N. Returns 1 (after a FAIL) if not ready.
-be_qps=0
-start_backend() {
-	local q=$1 sets=() mq=()
+be_qps=0 be_packed=0
+# What the ports offer for the packed case: the default set plus packed.
+PACKED_OFFER=version_1,mrg_rxbuf,indirect_desc,event_idx,mtu,status,mac,log_all,in_order,protocol_features,csum,guest_csum,host_tso4,host_tso6,guest_tso4,guest_tso6,packed
+start_backend() { # <queue pairs> [packed 0/1]
+	local q=$1 packed=${2:-0} sets=() mq=()
 	[[ -f $tmp/backend.log ]] && mv "$tmp/backend.log" "$tmp/backend-q$be_qps.log"
 	if ((q > 1)); then
 		sets=(--set "port.vm1.queue_pairs=$q" --set "port.vm2.queue_pairs=$q")
 		mq=(--rxq="$q" --txq="$q")
+	fi
+	if ((packed)); then
+		sets+=(--set "port.vm1.offer=$PACKED_OFFER" --set "port.vm2.offer=$PACKED_OFFER")
 	fi
 	if [[ $backend == vhacc ]]; then
 		"$VHACC" --run-dir "$run" "${sets[@]}" -- -l 0,1 --in-memory --no-pci \
@@ -161,7 +168,7 @@ start_backend() {
 		be_pid=$!
 		be_ready() { grep -q 'packet forwarding - ports=' "$tmp/backend.log" && [[ -S $run/vm1.sock && -S $run/vm2.sock ]]; }
 	fi
-	be_qps=$q
+	be_qps=$q be_packed=$packed
 	if wait_for 30 be_ready; then
 		ok "$backend backend listens on vm1.sock and vm2.sock ($q queue pair(s) per port)"
 	else
@@ -198,15 +205,15 @@ start_peer() {
 	fi
 }
 
-# setup <queue pairs>: backend and peer for a case, restarted if the last
-# case used another queue pair count.
+# setup <queue pairs> [packed]: backend and peer for a case, restarted if the
+# last case used another queue pair count or packed offer.
 setup() {
-	((be_qps == $1)) && alive "$be_pid" && alive "$peer_pid" && return 0
+	((be_qps == $1 && be_packed == ${2:-0})) && alive "$be_pid" && alive "$peer_pid" && return 0
 	stop_pid "$peer_pid"
 	stop_pid "$be_pid"
 	peer_pid= be_pid=
 	# virtio-user has at most 8 queue pairs; the guest uses fewer anyway
-	start_backend "$1" && start_peer $(($1 < 8 ? $1 : 8))
+	start_backend "$1" "${2:-0}" && start_peer $(($1 < 8 ? $1 : 8))
 }
 
 # stamp <file>: copy stdin to file, each line prefixed with wall-clock seconds
@@ -227,7 +234,7 @@ peer_rx() {
 
 # -- one guest boot per case -------------------------------------------------------
 run_case() { # name, extra virtio-net-pci properties, ping payload size[, queue pairs, vCPUs]
-	local name=$1 props=$2 size=$3 queues=${4:-1} smp=${5:-1} tag="$backend/$1"
+	local name=$1 props=$2 size=$3 queues=${4:-1} smp=${5:-1} tag="$backend/$1" packed=0
 	local con=$tmp/guest-$name.log rx0 rx1 line sent received features
 	local netq= want=$count active
 	if ((SECONDS - T0 + GUEST_DEADLINE > TOTAL_DEADLINE)); then
@@ -235,7 +242,8 @@ run_case() { # name, extra virtio-net-pci properties, ping payload size[, queue 
 		echo "SKIP: $tag: less than ${GUEST_DEADLINE}s left of the ${TOTAL_DEADLINE}s budget"
 		return 0
 	fi
-	if ! setup "$queues"; then
+	[[ $props == *packed=on* ]] && packed=1
+	if ! setup "$queues" "$packed"; then
 		ko "$tag: backend and peer for $queues queue pair(s)" "see above"
 		return 0
 	fi
@@ -276,10 +284,11 @@ run_case() { # name, extra virtio-net-pci properties, ping payload size[, queue 
 		return
 	fi
 	features=$(sed -n 's/.*GUEST-NIC: .* features=\([01]*\).*/\1/p' "$con" | tr -d '\r')
-	echo "     negotiated: MRG_RXBUF=${features:15:1} EVENT_IDX=${features:29:1} INDIRECT=${features:28:1} VERSION_1=${features:32:1} MTU=${features:3:1} STATUS=${features:16:1} IN_ORDER=${features:35:1} MQ=${features:22:1} CTRL_VQ=${features:17:1}"
+	echo "     negotiated: MRG_RXBUF=${features:15:1} EVENT_IDX=${features:29:1} INDIRECT=${features:28:1} VERSION_1=${features:32:1} MTU=${features:3:1} STATUS=${features:16:1} IN_ORDER=${features:35:1} MQ=${features:22:1} CTRL_VQ=${features:17:1} RING_PACKED=${features:34:1}"
 	if [[ $props == *mrg_rxbuf=off* && ${features:15:1} != 0 ]] ||
 		[[ $props == *mq=on* && ${features:22:1}${features:17:1} != 11 ]] ||
-		[[ $props == *event_idx=off* && ${features:29:1} != 0 ]]; then
+		[[ $props == *event_idx=off* && ${features:29:1} != 0 ]] ||
+		[[ $props == *packed=on* && ${features:34:1} != 1 ]]; then
 		ko "$tag: device properties ($props) took effect" "features=$features"
 	elif [[ -n $props ]]; then
 		ok "$tag: device properties ($props) took effect"
@@ -350,10 +359,11 @@ for c in "${case_list[@]}"; do
 	case $c in
 	default) run_case default "" 56 ;;
 	nomrg) run_case nomrg "mrg_rxbuf=off,event_idx=off" 1400 ;;
+	packed) run_case packed "packed=on" 1400 ;;
 	mq) run_case mq "mq=on" 56 4 4 ;;
 	mq1cpu) run_case mq1cpu "mq=on" 56 4 1 ;;
 	mq16) run_case mq16 "mq=on" 56 16 4 ;;
-	*) ko "case $c" "unknown case (known: default, nomrg, mq, mq1cpu, mq16)" ;;
+	*) ko "case $c" "unknown case (known: default, nomrg, packed, mq, mq1cpu, mq16)" ;;
 	esac
 	if ! alive "$be_pid"; then
 		ko "$backend backend still running after case $c" "it exited"
