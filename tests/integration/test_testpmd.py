@@ -286,8 +286,8 @@ class MqCase:
     mrg, inorder, qsize, jumbo, small_bufs = 1, 1, 256, False, False
 
     def __init__(self, topo, qps, queues_a, used_a=None, queues_b=None, used_b=None,
-                 workers=None, eal_lcores=None):
-        self.topo, self.qps = topo, qps
+                 workers=None, eal_lcores=None, packed=False):
+        self.topo, self.qps, self.packed = topo, qps, packed
         self.queues = {"A": queues_a, "B": queues_b or queues_a}
         self.used = {"A": used_a or queues_a, "B": used_b or queues_b or used_a or queues_a}
         if workers:
@@ -310,8 +310,9 @@ class MqCase:
     def name(self):
         topo = {"ring": "ethdev:net_ring"}.get(self.topo, self.topo)
         fe = " ".join("%s=%d/%d" % (r, self.used[r], self.queues[r]) for r in self.roles())
-        return "mq %s qps=%d frontends %s%s" % (
-            topo, self.qps, fe, " workers=%d" % len(self.workers) if hasattr(self, "workers") else "")
+        return "mq %s%s qps=%d frontends %s%s" % (
+            topo, " packed" if self.packed else "", self.qps, fe,
+            " workers=%d" % len(self.workers) if hasattr(self, "workers") else "")
 
 
 def mq_cases():
@@ -332,12 +333,15 @@ def mq_cases():
         MqCase("xconnect", 16, 8),
         # B uses 2 queues: A's queues 2 and 3 have no peer queue (drop_peer_down)
         MqCase("xconnect", 4, 4, queues_b=2),
+        # packed rings on every queue (vhacc offers packed)
+        MqCase("xconnect", 4, 4, packed=True),
+        MqCase("loopback", 4, 4, used_a=2, packed=True),
     ]
 
 
 def mq_vdev(case, role, sock):
-    return ("net_virtio_user0,path=%s,queues=%d,cq=1,queue_size=%d,mrg_rxbuf=1,in_order=1,packed_vq=0"
-            % (sock, case.queues[role], case.qsize))
+    return ("net_virtio_user0,path=%s,queues=%d,cq=1,queue_size=%d,mrg_rxbuf=1,in_order=1,packed_vq=%d"
+            % (sock, case.queues[role], case.qsize, int(case.packed)))
 
 
 class MqEndpoint:
@@ -409,8 +413,9 @@ def mq_check_vhacc(backend, case, want, eps):
             problems.append(str(e))
             continue
         names = str(info.get("negotiated", "")).split()
-        if "mq" not in names:
-            problems.append("%s: mq not negotiated (%s)" % (port, info.get("negotiated")))
+        for feat in ("mq", "packed") if case.packed else ("mq",):
+            if feat not in names:
+                problems.append("%s: %s not negotiated (%s)" % (port, feat, info.get("negotiated")))
         if info.get("queue_pairs") != case.qps:
             problems.append("%s: queue_pairs %s, configured %d" % (port, info.get("queue_pairs"), case.qps))
         ep = eps["A" if port == "vm1" else "B"]
