@@ -90,7 +90,7 @@ const struct vhacc_feature_name vhacc_feature_names[] = {
 		BIT(VHACC_VHOST_USER_F_PROTOCOL_FEATURES) | BIT(VIRTIO_NET_F_CSUM) |               \
 		BIT(VIRTIO_NET_F_GUEST_CSUM) | BIT(VIRTIO_NET_F_HOST_TSO4) |                       \
 		BIT(VIRTIO_NET_F_HOST_TSO6) | BIT(VIRTIO_NET_F_GUEST_TSO4) |                       \
-		BIT(VIRTIO_NET_F_GUEST_TSO6))
+		BIT(VIRTIO_NET_F_GUEST_TSO6) | BIT(VIRTIO_F_RING_PACKED))
 
 /* Known by name, but the datapath cannot serve them yet. */
 #define UNSUPPORTED_FEATURES 0ULL

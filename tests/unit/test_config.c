@@ -44,7 +44,7 @@
 	(BIT(F_VERSION_1) | BIT(F_MRG_RXBUF) | BIT(F_INDIRECT_DESC) | BIT(F_EVENT_IDX) |           \
 		BIT(F_MTU) | BIT(F_STATUS) | BIT(F_MAC) | BIT(F_LOG_ALL) | BIT(F_IN_ORDER) |       \
 		BIT(F_PROTOCOL_FEATURES) | BIT(F_CSUM) | BIT(F_GUEST_CSUM) | BIT(F_HOST_TSO4) |    \
-		BIT(F_HOST_TSO6) | BIT(F_GUEST_TSO4) | BIT(F_GUEST_TSO6))
+		BIT(F_HOST_TSO6) | BIT(F_GUEST_TSO4) | BIT(F_GUEST_TSO6) | BIT(F_RING_PACKED))
 
 static struct vhacc_config cfg;
 static char err[VHACC_ERR_MAX];
@@ -573,9 +573,9 @@ test_offer_mask(void **state)
 	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | BIT(F_EVENT_IDX));
 	parse_ok("[port a]\noffer = version_1, in_order, event_idx\nmask = in_order\n", false);
 	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | BIT(F_EVENT_IDX));
-	/* Masking a feature that is not offered is harmless, even an unsupported one. */
+	/* Masking a feature that is not offered is harmless (mq); packed is offered. */
 	parse_ok("[port a]\nmask = mq, packed\n", false);
-	assert_int_equal(port("a")->features, DEFAULT_FEATURES);
+	assert_int_equal(port("a")->features, DEFAULT_FEATURES & ~BIT(F_RING_PACKED));
 	/* The other ports keep their own sets. */
 	parse_ok("[port a]\nmask = mtu\n[port b]\n", false);
 	assert_int_equal(port("b")->features, DEFAULT_FEATURES);
@@ -588,10 +588,10 @@ test_offer_mask(void **state)
 	parse_err("[port a]\noffer = version_1, frobnicate\n",
 		"t.conf:2: offer: ", "unknown feature 'frobnicate'");
 	parse_err("[port a]\nmask = frobnicate\n", "t.conf:2: mask: ", "'frobnicate'");
-	/* the packed ring is supported, not offered by default */
+	/* the packed ring is supported and offered by default (the frontend chooses) */
 	parse_ok("[port a]\noffer = version_1,packed\n", false);
 	assert_int_equal(port("a")->features, BIT(F_VERSION_1) | BIT(F_RING_PACKED));
-	assert_int_equal(DEFAULT_FEATURES & BIT(F_RING_PACKED), 0);
+	assert_int_equal(DEFAULT_FEATURES & BIT(F_RING_PACKED), BIT(F_RING_PACKED));
 	/* checksum and TSO offloads are served (and offered by default) */
 	parse_ok("[port a]\noffer = version_1,guest_csum,guest_tso4\n", false);
 	assert_int_equal(

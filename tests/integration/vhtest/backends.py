@@ -98,10 +98,8 @@ class Vhacc:
                   "memif": "ethdev:net_memif0,role=server,socket=%s/%s" % (d, MEMIF_SOCK)}[c.topo]
         # multiqueue cases: queue pairs per port, [worker] sections
         qps = "queue_pairs = %d\n" % c.qps if getattr(c, "qps", 1) > 1 else ""
-        # packed-ring cases: the default feature set plus packed (not offered by default)
-        if getattr(c, "packed", False):
-            qps += ("offer = version_1, mrg_rxbuf, indirect_desc, event_idx, mtu, status, mac, "
-                    "log_all, in_order, protocol_features, packed\n")
+        # packed-ring cases need nothing here: vhacc offers packed by default and the
+        # frontend (virtio_user packed_vq=1) chooses it
         text = ("[global]\nrun_dir = %s\nmbufs = 16384\n\n"
                 "[port vm1]\nsocket = vm1.sock\nmode = server\n%s%sattach = %s\n" % (
                     d, mtu, qps, attach))
