@@ -36,6 +36,10 @@ if wait_for 30 grows vm2 rxq0 packets 0 && wait_for 10 grows vm1 rxq0 packets 0;
 else
 	ko "traffic vm1 <-> vm2 (testpmd: $(tail -3 "$tmp/ab.log"))"
 fi
+# Frames sent while testpmd's second port was still coming up may have met a
+# peer that was not running yet: count only what the hotplug rounds drop.
+peer_down_vm1=$(stat_of vm1 qp0 drop_peer_down)
+peer_down_vm2=$(stat_of vm2 qp0 drop_peer_down)
 
 for round in 1 2 3; do
 	j=$(tel "$prefix" "/vhacc/port/add,vm3,attach=loopback")
@@ -69,10 +73,11 @@ j=$(tel "$prefix" /vhacc/ports)
 json_check "/vhacc/ports no longer lists vm3" "$j" 'assert set(d) == {"vm1", "vm2"}, d'
 for p in vm1 vm2; do
 	j=$(tel "$prefix" "/vhacc/port/stats,$p")
-	json_check "$p: no ring broken, nothing dropped for a full peer" "$j" '
+	base=peer_down_$p
+	json_check "$p: no ring broken, nothing dropped for a down peer during the rounds" "$j" '
 for q in ("rxq0", "txq0"):
     assert d[q]["broken"] == 0 and d[q]["running"] == 1, d
-assert d["qp0"]["drop_peer_down"] == 0, d'
+assert d["qp0"]["drop_peer_down"] == '"${!base}"', d'
 done
 
 j=$(tel "$prefix" /vhacc/port/add,vm1)
