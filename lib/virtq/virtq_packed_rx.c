@@ -22,6 +22,7 @@
 
 #include "vhacc_net_offload.h"
 #include "virtq_net_hdr.h"
+#include "virtq_mbuf_copy.h"
 #include "virtq_packed_priv.h"
 
 enum rx_result {
@@ -33,69 +34,10 @@ enum rx_result {
 	RX_DROPPED, /* dropped and counted already */
 };
 
-/* Where the bytes of the packet come from: the net header, then the mbuf chain. */
-struct rx_src {
-	const uint8_t *hdr;
-	uint32_t hdr_left;
-	const struct rte_mbuf *seg;
-	uint32_t off;
-	/* host addresses of the two bytes of num_buffers, found while writing */
-	uint8_t *nb[2];
-	uint32_t hdr_pos;
-};
-
-static inline void
-rx_copy(struct rx_src *s, uint8_t *dst, uint32_t len)
-{
-	/* Usual case: the whole 12-byte header lands in the first buffer. */
-	if (s->hdr_pos == 0 && s->hdr_left == sizeof(struct virtio_net_hdr_mrg_rxbuf) &&
-		len >= s->hdr_left) {
-		memcpy(dst, s->hdr, s->hdr_left);
-		s->nb[0] = dst + offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers);
-		s->nb[1] = s->nb[0] + 1;
-		dst += s->hdr_left;
-		len -= s->hdr_left;
-		s->hdr_pos = s->hdr_left;
-		s->hdr_left = 0;
-	}
-	while (len > 0 && s->hdr_left > 0) {
-		uint32_t k = RTE_MIN(len, s->hdr_left), i;
-
-		for (i = 0; i < k; i++) {
-			uint32_t pos = s->hdr_pos + i;
-
-			if (pos == offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers))
-				s->nb[0] = dst + i;
-			else if (pos == offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers) + 1)
-				s->nb[1] = dst + i;
-		}
-		memcpy(dst, s->hdr, k);
-		s->hdr += k;
-		s->hdr_left -= k;
-		s->hdr_pos += k;
-		dst += k;
-		len -= k;
-	}
-	while (len > 0) {
-		uint32_t k = RTE_MIN(len, (uint32_t)(s->seg->data_len - s->off));
-
-		rte_memcpy(dst, rte_pktmbuf_mtod_offset(s->seg, const uint8_t *, s->off), k);
-		s->off += k;
-		dst += k;
-		len -= k;
-		if (s->off == s->seg->data_len) {
-			s->seg = s->seg->next;
-			s->off = 0;
-			/* skip empty segments; pkt_len bounds the copy */
-			while (s->seg != NULL && s->seg->data_len == 0)
-				s->seg = s->seg->next;
-		}
-	}
-}
-
 /* Fill the chain at the avail position from s; returns bytes written or -1 (ring broken). */
 static int64_t
-rx_fill_chain(struct vhacc_virtq *q, struct virtq_pchain *c, struct rx_src *s, uint32_t *remaining)
+rx_fill_chain(
+	struct vhacc_virtq *q, struct virtq_pchain *c, struct virtq_rx_src *s, uint32_t *remaining)
 {
 	uint32_t written = 0;
 	uint64_t gpa;
@@ -109,7 +51,7 @@ rx_fill_chain(struct vhacc_virtq *q, struct virtq_pchain *c, struct rx_src *s, u
 		if (seg < 0)
 			return -1;
 		k = (uint32_t)RTE_MIN((uint64_t)seg, (uint64_t)*remaining);
-		rx_copy(s, p, k);
+		virtq_rx_copy(s, p, k);
 		if (q->log)
 			rte_vhost_log_write(q->vid, gpa, k);
 		written += k;
@@ -128,7 +70,7 @@ rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t *nused)
 	uint16_t start_avail = q->last_avail_idx, start_used = *nused, nbufs = 0;
 	uint32_t remaining = q->hdr_len + m->pkt_len, ndesc = 0;
 	bool start_wrap = q->avail_wrap;
-	struct rx_src s = {
+	struct virtq_rx_src s = {
 		.hdr = (const uint8_t *)&hdr,
 		.hdr_left = q->hdr_len,
 		.seg = m,

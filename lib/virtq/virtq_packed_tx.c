@@ -12,6 +12,7 @@
 #include <rte_prefetch.h>
 
 #include "virtq_net_hdr.h"
+#include "virtq_mbuf_copy.h"
 #include "virtq_packed_priv.h"
 
 enum tx_result {
@@ -51,48 +52,6 @@ tx_hdr_take(struct tx_hdr *h, uint8_t **p, uint32_t *len)
 	return h->left > 0;
 }
 
-/* Append len bytes to the mbuf chain m (last segment *cur). -1 if mp runs dry. */
-static inline int
-tx_append(struct rte_mempool *mp, struct rte_mbuf *m, struct rte_mbuf **cur, const uint8_t *src,
-	uint32_t len)
-{
-	struct rte_mbuf *seg = *cur;
-
-	while (len > 0) {
-		uint32_t room = rte_pktmbuf_tailroom(seg), k;
-
-		if (room == 0) {
-			struct rte_mbuf *next = rte_pktmbuf_alloc(mp);
-
-			if (unlikely(next == NULL))
-				return -1;
-			seg->next = next;
-			seg = next;
-			m->nb_segs++;
-			room = rte_pktmbuf_tailroom(seg);
-		}
-		k = RTE_MIN(len, room);
-		rte_memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len), src, k);
-		seg->data_len += k;
-		m->pkt_len += k;
-		src += k;
-		len -= k;
-	}
-	*cur = seg;
-	return 0;
-}
-
-/* Put m back to a fresh single-segment state for the next frame. */
-static inline void
-tx_recycle(struct rte_mbuf *m)
-{
-	if (m->next != NULL) {
-		rte_pktmbuf_free(m->next);
-		m->next = NULL;
-	}
-	rte_pktmbuf_reset(m);
-}
-
 /* Copy the frame of the chain at the avail position into m (an empty mbuf from mp). */
 static enum tx_result
 tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, struct virtq_pchain *c, struct rte_mbuf *m)
@@ -116,7 +75,7 @@ tx_one(struct vhacc_virtq *q, struct rte_mempool *mp, struct virtq_pchain *c, st
 			too_big = true; /* walk on: the chain must still be valid */
 			continue;
 		}
-		if (unlikely(tx_append(mp, m, &cur, p, len) < 0))
+		if (unlikely(virtq_mbuf_append(mp, m, &cur, p, len) < 0))
 			return TX_NO_MBUF;
 	}
 	if (unlikely(seg < 0))
@@ -165,22 +124,6 @@ tx_count_avail(const struct vhacc_virtq *q, uint16_t n)
 	return chains;
 }
 
-/* Fill pkts[0..n) with empty mbufs: at once if the pool allows, else as many as it has. */
-static uint16_t
-tx_alloc(struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
-{
-	uint16_t i;
-
-	if (likely(rte_pktmbuf_alloc_bulk(mp, pkts, n) == 0))
-		return n;
-	for (i = 0; i < n; i++) {
-		pkts[i] = rte_pktmbuf_alloc(mp);
-		if (pkts[i] == NULL)
-			break;
-	}
-	return i;
-}
-
 uint16_t
 virtq_packed_dequeue_burst(
 	struct vhacc_virtq *q, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
@@ -193,7 +136,7 @@ virtq_packed_dequeue_burst(
 	if (navail == 0)
 		return 0;
 	n = navail;
-	nmbufs = tx_alloc(mp, pkts, n);
+	nmbufs = virtq_mbuf_alloc_burst(mp, pkts, n);
 	if (unlikely(nmbufs < n)) {
 		q->stats.no_mbuf++;
 		n = nmbufs;
@@ -223,17 +166,17 @@ virtq_packed_dequeue_burst(
 		nused++;
 		if (unlikely(r == TX_TOO_BIG)) {
 			q->stats.drop_too_big++;
-			tx_recycle(m);
+			virtq_mbuf_recycle(m);
 			continue;
 		}
 		if (unlikely(r == TX_OVER_MTU)) {
 			q->stats.drop_over_mtu++;
-			tx_recycle(m);
+			virtq_mbuf_recycle(m);
 			continue;
 		}
 		if (unlikely(r == TX_BAD_HDR)) {
 			q->stats.drop_bad_hdr++;
-			tx_recycle(m);
+			virtq_mbuf_recycle(m);
 			continue;
 		}
 		q->stats.packets++;

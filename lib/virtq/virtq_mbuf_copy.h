@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef VIRTQ_MBUF_COPY_H
+#define VIRTQ_MBUF_COPY_H
+
+/*
+ * Copies between mbufs and guest buffers, shared by the split and packed
+ * engines: an mbuf chain (after a virtio-net header) into guest RX buffers,
+ * guest TX bytes appended to an mbuf chain, and the burst's mbuf allocation.
+ * Runs on: the worker lcore that owns the queue.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <linux/virtio_net.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+
+/* Where the bytes of the packet come from: the net header, then the mbuf chain. */
+struct virtq_rx_src {
+	const uint8_t *hdr;
+	uint32_t hdr_left;
+	const struct rte_mbuf *seg;
+	uint32_t off;
+	/* host addresses of the two bytes of num_buffers, found while writing */
+	uint8_t *nb[2];
+	uint32_t hdr_pos;
+};
+
+static inline void
+virtq_rx_copy(struct virtq_rx_src *s, uint8_t *dst, uint32_t len)
+{
+	/* Usual case: the whole 12-byte header lands in the first buffer. */
+	if (s->hdr_pos == 0 && s->hdr_left == sizeof(struct virtio_net_hdr_mrg_rxbuf) &&
+		len >= s->hdr_left) {
+		memcpy(dst, s->hdr, s->hdr_left);
+		s->nb[0] = dst + offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers);
+		s->nb[1] = s->nb[0] + 1;
+		dst += s->hdr_left;
+		len -= s->hdr_left;
+		s->hdr_pos = s->hdr_left;
+		s->hdr_left = 0;
+	}
+	while (len > 0 && s->hdr_left > 0) {
+		uint32_t k = RTE_MIN(len, s->hdr_left), i;
+
+		for (i = 0; i < k; i++) {
+			uint32_t pos = s->hdr_pos + i;
+
+			if (pos == offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers))
+				s->nb[0] = dst + i;
+			else if (pos == offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers) + 1)
+				s->nb[1] = dst + i;
+		}
+		memcpy(dst, s->hdr, k);
+		s->hdr += k;
+		s->hdr_left -= k;
+		s->hdr_pos += k;
+		dst += k;
+		len -= k;
+	}
+	while (len > 0) {
+		uint32_t k = RTE_MIN(len, (uint32_t)(s->seg->data_len - s->off));
+
+		rte_memcpy(dst, rte_pktmbuf_mtod_offset(s->seg, const uint8_t *, s->off), k);
+		s->off += k;
+		dst += k;
+		len -= k;
+		if (s->off == s->seg->data_len) {
+			s->seg = s->seg->next;
+			s->off = 0;
+			/* skip empty segments; pkt_len bounds the copy, so seg is
+			 * never NULL while len > 0 */
+			while (s->seg != NULL && s->seg->data_len == 0)
+				s->seg = s->seg->next;
+		}
+	}
+}
+
+/* Append len bytes to the mbuf chain m (last segment *cur). -1 if mp runs dry. */
+static inline int
+virtq_mbuf_append(struct rte_mempool *mp, struct rte_mbuf *m, struct rte_mbuf **cur,
+	const uint8_t *src, uint32_t len)
+{
+	struct rte_mbuf *seg = *cur;
+
+	while (len > 0) {
+		uint32_t room = rte_pktmbuf_tailroom(seg), k;
+
+		if (room == 0) {
+			struct rte_mbuf *next = rte_pktmbuf_alloc(mp);
+
+			if (unlikely(next == NULL))
+				return -1;
+			seg->next = next;
+			seg = next;
+			m->nb_segs++;
+			room = rte_pktmbuf_tailroom(seg);
+		}
+		k = RTE_MIN(len, room);
+		rte_memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len), src, k);
+		seg->data_len += k;
+		m->pkt_len += k;
+		src += k;
+		len -= k;
+	}
+	*cur = seg;
+	return 0;
+}
+
+/* Put m back to a fresh single-segment state for the next frame. */
+static inline void
+virtq_mbuf_recycle(struct rte_mbuf *m)
+{
+	if (m->next != NULL) {
+		rte_pktmbuf_free(m->next);
+		m->next = NULL;
+	}
+	rte_pktmbuf_reset(m);
+}
+
+/* Fill pkts[0..n) with empty mbufs: at once if the pool allows, else as many as it has. */
+static inline uint16_t
+virtq_mbuf_alloc_burst(struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t i;
+
+	if (likely(rte_pktmbuf_alloc_bulk(mp, pkts, n) == 0))
+		return n;
+	for (i = 0; i < n; i++) {
+		pkts[i] = rte_pktmbuf_alloc(mp);
+		if (pkts[i] == NULL)
+			break;
+	}
+	return i;
+}
+
+#endif /* VIRTQ_MBUF_COPY_H */
