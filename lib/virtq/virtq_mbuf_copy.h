@@ -19,6 +19,8 @@
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 
+#include "vhacc_virtq.h"
+
 /* Where the bytes of the packet come from: the net header, then the mbuf chain. */
 struct virtq_rx_src {
 	const uint8_t *hdr;
@@ -136,6 +138,38 @@ virtq_mbuf_alloc_burst(struct rte_mempool *mp, struct rte_mbuf **pkts, uint16_t 
 			break;
 	}
 	return i;
+}
+
+/* What became of one guest TX chain (split and packed engines). */
+enum tx_result {
+	TX_OK,
+	TX_TOO_BIG,  /* chain consumed, frame dropped */
+	TX_OVER_MTU, /* chain consumed, frame longer than the port's MTU dropped */
+	TX_BAD_HDR,  /* chain consumed, virtio-net header refused, frame dropped */
+	TX_NO_MBUF,  /* chain left in the ring */
+	TX_BROKEN,   /* ring marked broken */
+};
+
+/*
+ * Count a consumed TX chain's frame in q's stats: 1 if m holds a frame to
+ * deliver, 0 if it was dropped (m is then reset for the next chain).
+ */
+static inline uint16_t
+virtq_tx_account(struct vhacc_virtq *q, enum tx_result r, struct rte_mbuf *m)
+{
+	if (likely(r == TX_OK)) {
+		q->stats.packets++;
+		q->stats.bytes += m->pkt_len;
+		return 1;
+	}
+	if (r == TX_TOO_BIG)
+		q->stats.drop_too_big++;
+	else if (r == TX_OVER_MTU)
+		q->stats.drop_over_mtu++;
+	else
+		q->stats.drop_bad_hdr++;
+	virtq_mbuf_recycle(m);
+	return 0;
 }
 
 #endif /* VIRTQ_MBUF_COPY_H */

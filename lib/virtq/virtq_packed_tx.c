@@ -15,15 +15,6 @@
 #include "virtq_mbuf_copy.h"
 #include "virtq_packed_priv.h"
 
-enum tx_result {
-	TX_OK,
-	TX_TOO_BIG,  /* chain consumed, frame dropped */
-	TX_OVER_MTU, /* chain consumed, frame longer than the port's MTU dropped */
-	TX_BAD_HDR,  /* chain consumed, virtio-net header refused, frame dropped */
-	TX_NO_MBUF,  /* chain left in the ring */
-	TX_BROKEN,   /* ring marked broken */
-};
-
 /*
  * The virtio-net header in front of a TX frame, gathered (read once) from
  * however many descriptors it spans; virtq_net_hdr_apply() reads it once
@@ -164,24 +155,7 @@ virtq_packed_dequeue_burst(
 		q->shadow[nused].len = 0;
 		q->shadow[nused].ndesc = c.ndesc;
 		nused++;
-		if (unlikely(r == TX_TOO_BIG)) {
-			q->stats.drop_too_big++;
-			virtq_mbuf_recycle(m);
-			continue;
-		}
-		if (unlikely(r == TX_OVER_MTU)) {
-			q->stats.drop_over_mtu++;
-			virtq_mbuf_recycle(m);
-			continue;
-		}
-		if (unlikely(r == TX_BAD_HDR)) {
-			q->stats.drop_bad_hdr++;
-			virtq_mbuf_recycle(m);
-			continue;
-		}
-		q->stats.packets++;
-		q->stats.bytes += m->pkt_len;
-		count++;
+		count += virtq_tx_account(q, r, m);
 	}
 	/* mbufs allocated for chains not taken (or for dropped frames) go back. */
 	if (count < nmbufs)
