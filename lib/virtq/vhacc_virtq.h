@@ -221,34 +221,43 @@ uint16_t vhacc_virtq_dequeue_burst(
 uint16_t vhacc_virtq_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16_t n);
 
 /*
- * Guest TX -> guest RX in one copy (loopback and cross-connect), split rings
- * only (vhacc_virtq_xfer_possible). Moves up to n frames from src's
- * available chains into dst's, with the rules of the two bursts above
- * (checks, mergeable buffers, drops counted, dirty logging, notifications).
- * When dst has no room the frames stay in src's ring. Returns the frames
- * delivered; *consumed is the number of src chains used (delivered or
- * dropped), so the caller sees progress even when everything was dropped.
+ * Guest TX -> guest RX in one copy (loopback and cross-connect), split or
+ * packed rings on either side, when vhacc_virtq_xfer_possible(). Moves up
+ * to n frames from src's available chains into dst's, with the rules of
+ * the two bursts above (checks, mergeable buffers, drops counted, dirty
+ * logging, notifications). When dst has no room the frames stay in src's
+ * ring. Returns the frames delivered; *consumed is the number of src chains
+ * used (delivered or dropped), so the caller sees progress even when
+ * everything was dropped.
  */
 uint16_t vhacc_virtq_xfer_burst(
 	struct vhacc_virtq *src, struct vhacc_virtq *dst, uint16_t n, uint16_t *consumed);
 
 /*
- * Can vhacc_virtq_xfer_burst() move frames from src to dst? Both split rings,
- * and a source without VIRTIO_NET_F_CSUM: its frames carry no offload
- * request, so the plain header written to dst is right. A source with CSUM
- * goes through mbufs, where virtq_net_hdr.c translates the offloads.
+ * Can vhacc_virtq_xfer_burst() move frames from src to dst? Only from a
+ * source without VIRTIO_NET_F_CSUM: its frames carry no offload request, so
+ * the plain header written to dst is right. A source with CSUM goes through
+ * mbufs, where virtq_net_hdr.c translates the offloads.
  */
 static inline bool
 vhacc_virtq_xfer_possible(const struct vhacc_virtq *src, const struct vhacc_virtq *dst)
 {
-	return !src->packed && !dst->packed &&
-	       !(src->features & (1ULL << 0 /* VIRTIO_NET_F_CSUM */));
+	(void)dst;
+	return !(src->features & (1ULL << 0 /* VIRTIO_NET_F_CSUM */));
 }
 
-/* Split ring: has the guest made chains available that the device has not taken? */
+/* Has the guest made a chain available that the device has not taken? A hint (relaxed). */
 static inline bool
-vhacc_virtq_split_pending(const struct vhacc_virtq *q)
+vhacc_virtq_pending(const struct vhacc_virtq *q)
 {
+	if (q->packed) {
+		uint16_t f = __atomic_load_n(&q->desc_packed[q->last_avail_idx].flags,
+			__ATOMIC_RELAXED);
+		bool avail = f & (1u << VRING_PACKED_DESC_F_AVAIL);
+		bool used = f & (1u << VRING_PACKED_DESC_F_USED);
+
+		return avail == q->avail_wrap && used != q->avail_wrap;
+	}
 	return __atomic_load_n(&q->avail->idx, __ATOMIC_RELAXED) != q->last_avail_idx;
 }
 

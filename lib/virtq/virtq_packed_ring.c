@@ -304,6 +304,20 @@ virtq_packed_flush_used(struct vhacc_virtq *q, uint16_t n)
 
 	if (n == 0)
 		return;
+	if (q->in_order && !q->is_rx && n > 1) {
+		/* In order, a batch of TX buffers may be marked used by one
+		 * descriptor carrying the last buffer's id, the driver
+		 * skipping the batch's slots (virtio spec, packed virtqueue,
+		 * "In-order use of descriptors"; DPDK's virtio driver and
+		 * vhost library do so). TX lengths are all 0: nothing lost. */
+		uint32_t ndesc = 0;
+
+		for (i = 0; i < n; i++)
+			ndesc += q->shadow[i].ndesc;
+		q->shadow[0].id = q->shadow[n - 1].id;
+		q->shadow[0].ndesc = (uint16_t)ndesc; /* at most the ring size */
+		n = 1;
+	}
 	first_flags = used_flags(q, q->shadow[0].len);
 	d = &q->desc_packed[first];
 	d->id = (uint16_t)q->shadow[0].id;

@@ -48,7 +48,8 @@ LINGER = 0.5        # seconds to wait after the expected count, to see extras
 class Case:
     def __init__(self, topo, mrg, inorder, qsize, jumbo=False, small_bufs=False, packed=False):
         self.topo, self.mrg, self.inorder, self.qsize, self.jumbo = topo, mrg, inorder, qsize, jumbo
-        # packed: virtio_user packed_vq=1, vhacc ports offer VIRTIO_F_RING_PACKED
+        # packed: virtio_user packed_vq=1 (vhacc offers VIRTIO_F_RING_PACKED);
+        # "A": frontend A packed, B split (frames cross between the two layouts)
         self.packed = packed
         # small_bufs: mrg_rxbuf=0 receivers keep 2 KB buffers: larger frames
         # must be dropped (and counted) without disturbing the others
@@ -66,7 +67,8 @@ class Case:
         topo = {"ring": "ethdev:net_ring", "memif": "ethdev:net_memif"}.get(self.topo, self.topo)
         return "%s%s %s mrg=%d inorder=%d qsize=%d" % (
             topo, " jumbo" + (" small-bufs" if self.small_bufs else "") if self.jumbo else "",
-            "packed" if self.packed else "split", self.mrg, self.inorder, self.qsize)
+            {True: "packed", "A": "packed-split"}.get(self.packed, "split"), self.mrg,
+            self.inorder, self.qsize)
 
 
 def all_cases():
@@ -81,6 +83,7 @@ def all_cases():
     cases += [Case("xconnect", 0, 0, 1024, packed=True)]
     cases += [Case("loopback", m, 1, 256, packed=True) for m in (0, 1)]
     cases += [Case("ring", 1, 1, 256, packed=True)]
+    cases += [Case("xconnect", m, 1, 256, packed="A") for m in (0, 1)]
     cases += [Case("xconnect", 1, 1, 256, jumbo=True, packed=True),
               Case("xconnect", 0, 1, 256, jumbo=True, small_bufs=True, packed=True)]
     return cases
@@ -135,9 +138,10 @@ class Endpoint:
         return pcapfile.count(self.out_pcap)
 
 
-def virtio_vdev(case, sock):
+def virtio_vdev(case, sock, role="A"):
+    packed = case.packed is True or (case.packed == "A" and role == "A")
     return ("net_virtio_user0,path=%s,queues=1,queue_size=%d,mrg_rxbuf=%d,in_order=%d,packed_vq=%d"
-            % (sock, case.qsize, case.mrg, case.inorder, int(getattr(case, "packed", False))))
+            % (sock, case.qsize, case.mrg, case.inorder, int(packed)))
 
 
 def run_case(case, args, run_dir):
@@ -165,8 +169,8 @@ def run_case(case, args, run_dir):
         if case.topo == "xconnect":
             eps.append(Endpoint("A", case, run_dir, tag + "-A", virtio_vdev(case, sock("vm1.sock")),
                                 flow0, 1, flow1, big1))
-            eps.append(Endpoint("B", case, run_dir, tag + "-B", virtio_vdev(case, sock("vm2.sock")),
-                                flow1, 0, flow0, big0))
+            eps.append(Endpoint("B", case, run_dir, tag + "-B",
+                                virtio_vdev(case, sock("vm2.sock"), "B"), flow1, 0, flow0, big0))
         elif case.topo in ("loopback", "ring"):
             eps.append(Endpoint("A", case, run_dir, tag + "-A", virtio_vdev(case, sock("vm1.sock")),
                                 flow0, 0, flow0))

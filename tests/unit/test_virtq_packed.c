@@ -195,6 +195,7 @@ struct sim_guest {
 	uint16_t pend_flags[SIM_MAX_SIZE];
 	uint16_t npend;
 	uint16_t fifo[SIM_MAX_SIZE]; /* IN_ORDER: ids in submission order */
+	unsigned int used_descs;     /* used descriptors read by sim_reap */
 	uint32_t fifo_head, fifo_tail;
 	bool id_in_all; /* write the buffer id in every descriptor, not just the last */
 };
@@ -509,6 +510,7 @@ sim_reap(struct sim_guest *g, struct sim_used *out, uint16_t max)
 			break;
 		id = d->id;
 		assert_true(id < g->size);
+		g->used_descs++;
 		if (g->in_order) {
 			uint16_t cur;
 
@@ -1856,7 +1858,10 @@ test_in_order_tx(void **state)
 			check_mbuf(m[i], frame, sizeof(frame));
 		}
 		free_pkts(m, n);
+		f->g.used_descs = 0;
 		assert_int_equal(sim_reap(&f->g, u, 8), n);
+		/* the burst's TX buffers are marked used by one descriptor */
+		assert_int_equal(f->g.used_descs, 1);
 		total += n;
 		check_synced(f);
 	}
@@ -1893,6 +1898,185 @@ test_in_order_rx(void **state)
 		}
 	}
 	assert_int_equal(f->q->stats.packets, 18);
+}
+
+/* ------------------------------------------------------------------------ */
+/* One-copy transfer: guest A's TX ring -> guest B's RX ring (both packed)   */
+
+static uint16_t
+xfer(struct fx *a, struct fx *b, uint16_t n, uint16_t *consumed)
+{
+	return vhacc_virtq_xfer_burst(a->q, b->q, n, consumed);
+}
+
+/* One descriptor, a split header, more than eight descriptors and an indirect table. */
+static void
+test_xfer_frames(void **state)
+{
+	FX;
+	struct fx b = {0};
+	static const uint32_t l2[] = {12, 10, 990};
+	uint32_t l3[10] = {12}; /* nine frame segments: more than the transfer records */
+	static uint8_t fr[4][1100], out[2048];
+	static const uint32_t len[4] = {60, 1000, 990, 500};
+	struct sim_used u[16];
+	uint16_t h[4], consumed, pos = 0, i;
+
+	fx_init(f, 16, F_V1 | F_INDIRECT, false);
+	fx_init(&b, 16, F_V1, true);
+	for (i = 1; i < 10; i++)
+		l3[i] = 110;
+	for (i = 0; i < 4; i++)
+		fill_pattern(fr[i], len[i], 140 + i);
+	h[0] = tx_post(&f->g, 12, fr[0], len[0], NULL, 0, false);
+	h[1] = tx_post(&f->g, 12, fr[1], len[1], l2, RTE_DIM(l2), false);
+	h[2] = tx_post(&f->g, 12, fr[2], len[2], l3, RTE_DIM(l3), false);
+	h[3] = tx_post(&f->g, 12, fr[3], len[3], NULL, 1, true);
+	sim_publish(&f->g);
+	for (i = 0; i < 5; i++)
+		rx_post1(&b.g, 2048);
+	sim_publish(&b.g);
+
+	assert_int_equal(xfer(f, &b, 32, &consumed), 4);
+	assert_int_equal(consumed, 4);
+	assert_int_equal(sim_reap(&b.g, u, 16), 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(rx_collect(&b.g, u, 4, &pos, 12, 1, out), len[i]);
+		assert_memory_equal(out, fr[i], len[i]);
+	}
+	assert_int_equal(sim_reap(&f->g, u, 16), 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(u[i].id, h[i]);
+		assert_int_equal(u[i].len, 0);
+	}
+	check_synced(f);
+	assert_int_equal(f->q->stats.packets, 4);
+	assert_int_equal(b.q->stats.packets, 4);
+	assert_int_equal(b.q->stats.bytes, len[0] + len[1] + len[2] + len[3]);
+	assert_int_equal(efd_count(&b), 1);
+	assert_int_equal(efd_count(f), 1);
+	assert_false(vhacc_virtq_pending(f->q));
+	fx_fini(&b);
+}
+
+/* Mergeable 3-buffer frames; both rings start near their end and wrap many times; logged. */
+static void
+test_xfer_mergeable_wrap(void **state)
+{
+	FX;
+	struct fx b = {0};
+	static uint8_t frame[3000], out[4096];
+	struct sim_used u[8];
+	uint16_t consumed, round, pos, i;
+
+	fx_init_at(f, 8, F_V1 | F_MRG, false, 6, true);
+	fx_init_at(&b, 8, F_V1 | F_MRG | F_LOG, true, 5, false);
+	for (round = 0; round < 20; round++) {
+		fill_pattern(frame, sizeof(frame), 150 + round);
+		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+		sim_publish(&f->g);
+		/* two buffers are not enough: nothing taken on either side */
+		rx_post1(&b.g, 1024);
+		rx_post1(&b.g, 1024);
+		sim_publish(&b.g);
+		assert_int_equal(xfer(f, &b, 32, &consumed), 0);
+		assert_int_equal(consumed, 0);
+		assert_true(vhacc_virtq_pending(f->q));
+		assert_int_equal(sim_reap(&b.g, u, 8), 0);
+
+		rx_post1(&b.g, 1024);
+		sim_publish(&b.g);
+		log_reset();
+		assert_int_equal(xfer(f, &b, 32, &consumed), 1);
+		assert_int_equal(consumed, 1);
+		assert_true(log_nw >= 3); /* the three buffers written */
+		assert_int_equal(sim_reap(&b.g, u, 8), 3);
+		pos = 0;
+		assert_int_equal(rx_collect(&b.g, u, 3, &pos, 12, 3, out), sizeof(frame));
+		assert_memory_equal(out, frame, sizeof(frame));
+		assert_int_equal(sim_reap(&f->g, u, 8), 1);
+		check_synced(f);
+		check_synced(&b);
+	}
+	for (i = 0; i < 2; i++)
+		assert_false((i ? &b : f)->q->broken);
+	assert_int_equal(b.q->stats.packets, 20);
+	assert_int_equal(b.q->stats.drop_too_big, 0);
+	assert_true(b.q->stats.rx_no_buffers >= 20);
+	fx_fini(&b);
+}
+
+/* Without mergeable buffers, a frame larger than B's chain is dropped; the chain stays. */
+static void
+test_xfer_too_big(void **state)
+{
+	FX;
+	struct fx b = {0};
+	uint8_t big[1000], small[100], out[1024];
+	struct sim_used u[8];
+	uint16_t consumed, pos = 0;
+
+	fx_init(f, 16, F_V1, false);
+	fx_init(&b, 16, F_V1, true);
+	fill_pattern(big, sizeof(big), 160);
+	fill_pattern(small, sizeof(small), 161);
+	tx_post(&f->g, 12, big, sizeof(big), NULL, 0, false);
+	tx_post(&f->g, 12, small, sizeof(small), NULL, 0, false);
+	sim_publish(&f->g);
+	rx_post1(&b.g, 512);
+	sim_publish(&b.g);
+
+	assert_int_equal(xfer(f, &b, 32, &consumed), 1);
+	assert_int_equal(consumed, 2);
+	assert_int_equal(b.q->stats.drop_too_big, 1);
+	assert_int_equal(f->q->stats.packets, 2); /* the sender did send both */
+	assert_int_equal(sim_reap(&b.g, u, 8), 1);
+	assert_int_equal(rx_collect(&b.g, u, 1, &pos, 12, 1, out), sizeof(small));
+	assert_memory_equal(out, small, sizeof(small));
+	assert_int_equal(sim_reap(&f->g, u, 8), 2);
+	check_synced(f);
+	check_synced(&b);
+	fx_fini(&b);
+}
+
+/* IN_ORDER on the sender: a burst's TX chains come back as one used descriptor. */
+static void
+test_xfer_in_order(void **state)
+{
+	FX;
+	struct fx b = {0};
+	uint8_t frame[200], out[2048];
+	struct sim_used u[8];
+	uint16_t consumed, round, pos, i;
+
+	fx_init(f, 8, F_V1 | F_IN_ORDER, false);
+	fx_init(&b, 8, F_V1 | F_IN_ORDER, true);
+	for (round = 0; round < 6; round++) {
+		for (i = 0; i < 3; i++) {
+			fill_pattern(frame, sizeof(frame), 170 + round * 3 + i);
+			tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+			rx_post1(&b.g, 2048);
+		}
+		sim_publish(&f->g);
+		sim_publish(&b.g);
+		assert_int_equal(xfer(f, &b, 32, &consumed), 3);
+		f->g.used_descs = 0;
+		assert_int_equal(sim_reap(&f->g, u, 8), 3);
+		assert_int_equal(f->g.used_descs, 1);
+		/* RX buffers each keep their own used descriptor: lengths differ */
+		b.g.used_descs = 0;
+		assert_int_equal(sim_reap(&b.g, u, 8), 3);
+		assert_int_equal(b.g.used_descs, 3);
+		pos = 0;
+		for (i = 0; i < 3; i++) {
+			fill_pattern(frame, sizeof(frame), 170 + round * 3 + i);
+			assert_int_equal(rx_collect(&b.g, u, 3, &pos, 12, 1, out), sizeof(frame));
+			assert_memory_equal(out, frame, sizeof(frame));
+		}
+		check_synced(f);
+		check_synced(&b);
+	}
+	fx_fini(&b);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2628,14 +2812,33 @@ struct hostile {
 	enum vhacc_virtq_broken_reason alt; /* also accepted, NONE: none */
 };
 
+/*
+ * With xpeer set, bursts go through the one-copy transfer with xpeer as the
+ * healthy other side (an RX ring for a TX queue under test, and the other
+ * way round), which gets a fresh chain for every burst.
+ */
+static struct fx *xpeer;
+
 static void
 burst_some(struct fx *f, uint16_t expect)
 {
 	uint8_t frame[60];
 	struct rte_mbuf *m[8];
-	uint16_t n;
+	uint16_t n, consumed;
 
-	if (f->conf.is_rx) {
+	if (xpeer != NULL) {
+		if (f->conf.is_rx) {
+			fill_pattern(frame, sizeof(frame), 99);
+			tx_post(&xpeer->g, 12, frame, sizeof(frame), NULL, 0, false);
+			sim_publish(&xpeer->g);
+			n = vhacc_virtq_xfer_burst(xpeer->q, f->q, 8, &consumed);
+		} else {
+			rx_post1(&xpeer->g, 2048);
+			sim_publish(&xpeer->g);
+			n = vhacc_virtq_xfer_burst(f->q, xpeer->q, 8, &consumed);
+		}
+		assert_false(xpeer->q->broken); /* a hostile ring breaks only itself */
+	} else if (f->conf.is_rx) {
 		fill_pattern(frame, sizeof(frame), 99);
 		m[0] = mk_pkt(frame, sizeof(frame), 2048);
 		n = enq(f, m, 1);
@@ -2648,10 +2851,8 @@ burst_some(struct fx *f, uint16_t expect)
 }
 
 static void
-run_hostile(void **state)
+run_hostile_once(struct fx *f, const struct hostile *h)
 {
-	FX;
-	const struct hostile *h = f->arg;
 	struct vhacc_virtq_state st0, st1;
 	struct sim_used u[HSIZE];
 	uint64_t b;
@@ -2716,6 +2917,23 @@ run_hostile(void **state)
 	burst_some(f, 1);
 	assert_int_equal(sim_reap(&f->g, u, HSIZE), 1);
 	assert_false(f->q->broken);
+}
+
+/* Each hostile ring through the mbuf path, then through the one-copy transfer. */
+static void
+run_hostile(void **state)
+{
+	FX;
+	const struct hostile *h = f->arg;
+	struct fx peer;
+
+	run_hostile_once(f, h);
+	memset(&peer, 0, sizeof(peer));
+	fx_init(&peer, 64, F_V1 | F_MRG, !h->is_rx);
+	xpeer = &peer;
+	run_hostile_once(f, h);
+	xpeer = NULL;
+	fx_fini(&peer);
 }
 
 /* every descriptor says NEXT: longer than the ring */
@@ -3167,6 +3385,10 @@ main(void)
 		T(test_tx_oversize_frame),
 		T(test_in_order_tx),
 		T(test_in_order_rx),
+		T(test_xfer_frames),
+		T(test_xfer_mergeable_wrap),
+		T(test_xfer_too_big),
+		T(test_xfer_in_order),
 		T(test_notify_enable_disable),
 		T(test_notify_desc_event_idx),
 		T(test_notify_full_lap),

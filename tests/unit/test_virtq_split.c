@@ -2820,7 +2820,7 @@ test_xfer_mergeable_wait(void **state)
 	check_state(&b, 0, 0);
 	assert_int_equal(b.q->stats.drop_too_big, 0);
 	assert_true(b.q->stats.rx_no_buffers >= 2);
-	assert_true(vhacc_virtq_split_pending(f->q));
+	assert_true(vhacc_virtq_pending(f->q));
 
 	rx_post1(&b.g, 1024);
 	rx_post1(&b.g, 1024);
@@ -2832,7 +2832,7 @@ test_xfer_mergeable_wait(void **state)
 	assert_memory_equal(out, frame, sizeof(frame));
 	check_state(f, 1, 1);
 	check_state(&b, 3, 3);
-	assert_false(vhacc_virtq_split_pending(f->q));
+	assert_false(vhacc_virtq_pending(f->q));
 	fx_fini(&b);
 }
 
