@@ -93,6 +93,7 @@ poll_guest_xfer(const struct vhacc_dp_entry *e, uint16_t burst, uint64_t now, ui
 	uint16_t consumed, n;
 
 	n = vhacc_virtq_xfer_burst(e->src, e->dst, burst, &consumed);
+	e->qp->stats.one_copy += consumed;
 	if (consumed != 0 || e->src->broken || !vhacc_virtq_pending(e->src)) {
 		*since = 0;
 		return n;

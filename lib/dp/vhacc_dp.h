@@ -33,6 +33,7 @@ struct vhacc_dp_stats {
 	uint64_t drop_guest_down; /* ethdev RX while the guest RX vring is not running */
 	uint64_t eth_rx;          /* packets received from the ethdev uplink */
 	uint64_t eth_tx;          /* packets sent to the ethdev uplink */
+	uint64_t one_copy;        /* guest TX frames taken by the one-copy transfer */
 };
 
 /* Packets held for a destination that had no room yet (back-pressure). */

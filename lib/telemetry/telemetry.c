@@ -197,6 +197,7 @@ add_qp_stats(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t qp)
 	rte_tel_data_add_dict_u64(c, "drop_dest_full", st->drop_dest_full);
 	rte_tel_data_add_dict_u64(c, "drop_guest_down", st->drop_guest_down);
 	rte_tel_data_add_dict_u64(c, "held", p->qps[qp].to_dst.count + p->qps[qp].to_rx.count);
+	rte_tel_data_add_dict_u64(c, "one_copy", st->one_copy);
 	if (p->has_eth) {
 		rte_tel_data_add_dict_u64(c, "eth_rx", st->eth_rx);
 		rte_tel_data_add_dict_u64(c, "eth_tx", st->eth_tx);
