@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
 struct rte_mbuf;
@@ -234,16 +235,24 @@ uint16_t vhacc_virtq_xfer_burst(
 	struct vhacc_virtq *src, struct vhacc_virtq *dst, uint16_t n, uint16_t *consumed);
 
 /*
- * Can vhacc_virtq_xfer_burst() move frames from src to dst? Only from a
- * source without VIRTIO_NET_F_CSUM: its frames carry no offload request, so
- * the plain header written to dst is right. A source with CSUM goes through
- * mbufs, where virtq_net_hdr.c translates the offloads.
+ * Can vhacc_virtq_xfer_burst() move frames from src to dst? When dst can
+ * take every offload src may ask for: GUEST_CSUM if src has CSUM, and
+ * GUEST_TSO4/6 for its HOST_TSO4/6. Such requests are checked as on the
+ * mbuf path and passed on in dst's header; otherwise frames go through
+ * mbufs, where virtq_net_hdr.c computes in software what dst cannot take.
  */
 static inline bool
 vhacc_virtq_xfer_possible(const struct vhacc_virtq *src, const struct vhacc_virtq *dst)
 {
-	(void)dst;
-	return !(src->features & (1ULL << 0 /* VIRTIO_NET_F_CSUM */));
+	uint64_t need = 0;
+
+	if (src->features & (1ULL << VIRTIO_NET_F_CSUM))
+		need |= 1ULL << VIRTIO_NET_F_GUEST_CSUM;
+	if (src->features & (1ULL << VIRTIO_NET_F_HOST_TSO4))
+		need |= 1ULL << VIRTIO_NET_F_GUEST_TSO4;
+	if (src->features & (1ULL << VIRTIO_NET_F_HOST_TSO6))
+		need |= 1ULL << VIRTIO_NET_F_GUEST_TSO6;
+	return (dst->features & need) == need;
 }
 
 /* Has the guest made a chain available that the device has not taken? A hint (relaxed). */

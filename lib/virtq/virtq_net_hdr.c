@@ -129,7 +129,7 @@ struct l3_info {
  * IPv4/IPv6 or its length disagrees with l3 or overruns the frame.
  */
 static int
-l3_read(const struct rte_mbuf *m, uint32_t l2, uint32_t l3, struct l3_info *li)
+l3_read_len(const struct rte_mbuf *m, uint32_t l2, uint32_t l3, uint32_t len, struct l3_info *li)
 {
 	const uint8_t *ip;
 	uint32_t total;
@@ -166,9 +166,15 @@ l3_read(const struct rte_mbuf *m, uint32_t l2, uint32_t l3, struct l3_info *li)
 	} else {
 		return -1;
 	}
-	if ((uint64_t)l2 + l3 + li->l4len > m->pkt_len)
+	if ((uint64_t)l2 + l3 + li->l4len > len)
 		return -1;
 	return 0;
+}
+
+static int
+l3_read(const struct rte_mbuf *m, uint32_t l2, uint32_t l3, struct l3_info *li)
+{
+	return l3_read_len(m, l2, l3, m->pkt_len, li);
 }
 
 /*
@@ -239,23 +245,38 @@ csum_complete(struct rte_mbuf *m, uint32_t start, uint32_t end, uint32_t off)
 	mbuf_write(m, start + off, &c, sizeof(c));
 }
 
-int
-virtq_net_hdr_to_mbuf(
-	const struct vhacc_virtq *q, const struct virtio_net_hdr *h, struct rte_mbuf *m)
+/* What a guest TX header asks for, checked against its frame. */
+struct tx_req {
+	uint32_t start, off;  /* csum_start, csum_offset */
+	bool v4, tcp;         /* IPv4 (else IPv6); TCP (else UDP), when known */
+	bool known;           /* TCP/UDP over IPv4/IPv6, the checksum where it belongs */
+	bool gso;             /* more than one segment of TCP payload: segment it */
+	uint32_t l2, l3, l4;  /* header lengths, when known */
+	uint32_t gso_size;
+};
+
+/*
+ * Check h against its frame of len bytes, parsed from m (the frame, or a
+ * copy of at least its headers: rte_net_get_ptype reads only those).
+ * 0: *r says what to do; -1: drop the frame (doc in virtq_net_hdr.h).
+ */
+static int
+tx_req_check(const struct vhacc_virtq *q, const struct virtio_net_hdr *h, const struct rte_mbuf *m,
+	uint32_t len, struct tx_req *r)
 {
-	uint32_t start = rte_le_to_cpu_16(h->csum_start), off = rte_le_to_cpu_16(h->csum_offset);
-	uint32_t l4_off, l4_hdr = 0, ptype, l4type, len = m->pkt_len;
+	uint32_t l4_off, l4_hdr = 0, ptype, l4type;
 	struct rte_net_hdr_lens hl;
 	struct l3_info li;
-	bool v4, v6, tcp, udp, known;
+	bool v4, v6, udp;
 
-	if (h->flags == 0 && h->gso_type == VIRTIO_NET_HDR_GSO_NONE)
-		return 0;
+	memset(r, 0, sizeof(*r));
+	r->start = rte_le_to_cpu_16(h->csum_start);
+	r->off = rte_le_to_cpu_16(h->csum_offset);
 	/* NEEDS_CSUM is the only flag a driver may set, and only with CSUM;
 	 * GSO needs NEEDS_CSUM. */
 	if (!(q->features & FEAT(VIRTIO_NET_F_CSUM)) || h->flags != VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		return -1;
-	if (start < RTE_ETHER_HDR_LEN || start + off + 2 > len)
+	if (r->start < RTE_ETHER_HDR_LEN || r->start + r->off + 2 > len)
 		return -1;
 
 	memset(&hl, 0, sizeof(hl));
@@ -265,18 +286,22 @@ virtq_net_hdr_to_mbuf(
 	v6 = RTE_ETH_IS_IPV6_HDR(ptype);
 	l4type = ptype & RTE_PTYPE_L4_MASK;
 	l4_off = (uint32_t)hl.l2_len + hl.l3_len;
-	tcp = l4type == RTE_PTYPE_L4_TCP && off == TCP_CSUM_OFF;
-	udp = l4type == RTE_PTYPE_L4_UDP && off == UDP_CSUM_OFF;
-	if (tcp)
+	r->tcp = l4type == RTE_PTYPE_L4_TCP && r->off == TCP_CSUM_OFF;
+	udp = l4type == RTE_PTYPE_L4_UDP && r->off == UDP_CSUM_OFF;
+	if (r->tcp)
 		l4_hdr = hl.l4_len;
 	else if (udp)
 		l4_hdr = UDP_HDR_LEN;
 	/* Offloadable: TCP/UDP over IPv4/IPv6 with the checksum where the
 	 * protocol has it, headers that fit the mbuf's length fields, and IP
 	 * lengths that describe the frame. */
-	known = (v4 || v6) && (tcp || udp) && start == l4_off && hl.l2_len <= 127 &&
-		hl.l3_len <= 511 && l4_hdr >= (tcp ? TCP_HDR_MIN : UDP_HDR_LEN) &&
-		l3_read(m, hl.l2_len, hl.l3_len, &li) == 0 && li.l4len >= l4_hdr;
+	r->known = (v4 || v6) && (r->tcp || udp) && r->start == l4_off && hl.l2_len <= 127 &&
+		   hl.l3_len <= 511 && l4_hdr >= (r->tcp ? TCP_HDR_MIN : UDP_HDR_LEN) &&
+		   l3_read_len(m, hl.l2_len, hl.l3_len, len, &li) == 0 && li.l4len >= l4_hdr;
+	r->v4 = v4;
+	r->l2 = hl.l2_len;
+	r->l3 = hl.l3_len;
+	r->l4 = l4_hdr;
 
 	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		uint32_t gso_size = rte_le_to_cpu_16(h->gso_size);
@@ -285,7 +310,7 @@ virtq_net_hdr_to_mbuf(
 		bool t6 = h->gso_type == VIRTIO_NET_HDR_GSO_TCPV6 &&
 			  (q->features & FEAT(VIRTIO_NET_F_HOST_TSO6));
 
-		if (!((t4 && v4) || (t6 && v6)) || !known || !tcp)
+		if (!((t4 && v4) || (t6 && v6)) || !r->known || !r->tcp)
 			return -1;
 		if (gso_size == 0 || rte_le_to_cpu_16(h->hdr_len) > len ||
 			hl.l3_len + l4_hdr + gso_size > UINT16_MAX)
@@ -293,29 +318,69 @@ virtq_net_hdr_to_mbuf(
 		/* a GSO frame is exactly its IP packet: no trailing bytes */
 		if (l4_off + li.l4len != len)
 			return -1;
-		if (li.l4len - l4_hdr > gso_size) {
-			m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG |
-				       (v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
-			m->l2_len = hl.l2_len;
-			m->l3_len = hl.l3_len;
-			m->l4_len = l4_hdr;
-			m->tso_segsz = (uint16_t)gso_size;
-			return 0;
-		}
 		/* one segment or less: a plain checksum offload */
+		r->gso = li.l4len - l4_hdr > gso_size;
+		r->gso_size = gso_size;
 	}
+	return 0;
+}
 
-	if (known) {
-		m->ol_flags |= (tcp ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM) |
-			       (v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
-		m->l2_len = hl.l2_len;
-		m->l3_len = hl.l3_len;
-		m->l4_len = l4_hdr;
+int
+virtq_net_hdr_to_mbuf(
+	const struct vhacc_virtq *q, const struct virtio_net_hdr *h, struct rte_mbuf *m)
+{
+	struct tx_req r;
+
+	if (h->flags == 0 && h->gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return 0;
+	if (tx_req_check(q, h, m, m->pkt_len, &r) < 0)
+		return -1;
+	if (r.gso) {
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | (r.v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+		m->tso_segsz = (uint16_t)r.gso_size;
+	} else if (r.known) {
+		m->ol_flags |= (r.tcp ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM) |
+			       (r.v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+	} else {
+		/* Anything else (another protocol, a tunnel, IP options the
+		 * parser placed elsewhere): do what the guest asked, here and now. */
+		csum_complete(m, r.start, m->pkt_len, r.off);
 		return 0;
 	}
-	/* Anything else (another protocol, a tunnel, IP options the parser
-	 * placed elsewhere): do what the guest asked, here and now. */
-	csum_complete(m, start, len, off);
+	m->l2_len = r.l2;
+	m->l3_len = r.l3;
+	m->l4_len = r.l4;
+	return 0;
+}
+
+int
+virtq_net_hdr_pass(const struct vhacc_virtq *q, const struct virtio_net_hdr *h,
+	const uint8_t *head, uint32_t head_len, uint32_t len, struct virtio_net_hdr *out,
+	uint32_t *wire_len)
+{
+	struct rte_mbuf view;
+	struct tx_req r;
+
+	/* a stand-in mbuf over the copied headers, for the parser only */
+	memset(&view, 0, sizeof(view));
+	view.buf_addr = (void *)(uintptr_t)head;
+	view.buf_len = (uint16_t)head_len;
+	view.data_len = (uint16_t)head_len;
+	view.pkt_len = head_len;
+	view.nb_segs = 1;
+	if (tx_req_check(q, h, &view, len, &r) < 0)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	out->csum_start = rte_cpu_to_le_16((uint16_t)r.start);
+	out->csum_offset = rte_cpu_to_le_16((uint16_t)r.off);
+	*wire_len = len;
+	if (r.gso) {
+		out->gso_type = r.v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+		out->gso_size = rte_cpu_to_le_16((uint16_t)r.gso_size);
+		out->hdr_len = rte_cpu_to_le_16((uint16_t)(r.l2 + r.l3 + r.l4));
+		*wire_len = r.l2 + r.l3 + r.l4 + r.gso_size;
+	}
 	return 0;
 }
 

@@ -39,6 +39,20 @@ int virtq_net_hdr_to_mbuf(
 	const struct vhacc_virtq *q, const struct virtio_net_hdr *h, struct rte_mbuf *m);
 
 /*
+ * Guest TX to guest RX without an mbuf (the one-copy transfer): check the
+ * header h a guest wrote before its frame of len bytes, whose first
+ * head_len bytes (all of them, or at least the headers) are copied at head,
+ * with the rules of virtq_net_hdr_to_mbuf(), and give the header for a
+ * receiver that has GUEST_CSUM and the GUEST_TSO4/6 of the frame:
+ * NEEDS_CSUM at the same place, and for a frame of more than one segment
+ * GSO_TCPV4/6 with gso_size and the parsed header length. *wire_len is the
+ * longest frame on the wire (a segment for GSO). 0, or -1 to drop.
+ */
+int virtq_net_hdr_pass(const struct vhacc_virtq *q, const struct virtio_net_hdr *h,
+	const uint8_t *head, uint32_t head_len, uint32_t len, struct virtio_net_hdr *out,
+	uint32_t *wire_len);
+
+/*
  * Guest RX: the header to write before m. TX checksum flags become
  * NEEDS_CSUM with GUEST_CSUM, else the checksum is computed in software into
  * m's data (m itself is not changed; vhacc owns the data, and a second call

@@ -28,10 +28,13 @@
 #include <rte_memcpy.h>
 #include <rte_vhost.h>
 
+#include "virtq_net_hdr.h"
 #include "virtq_packed_priv.h"
 #include "virtq_priv.h"
 
 #define XFER_SEGS 8
+/* Frame bytes copied aside to check an offload request (headers only) */
+#define XFER_HEAD 256
 
 enum xfer_result {
 	XFER_OK,
@@ -161,7 +164,9 @@ struct xfer_seg {
 /* The frame of one TX chain, as pass 1 found it. */
 struct xfer_frame {
 	struct vhacc_virtq *src;
-	uint32_t len;   /* frame bytes, without the virtio-net header */
+	uint32_t len;      /* frame bytes, without the virtio-net header */
+	uint32_t wire_len; /* longest frame on the wire: a GSO frame's segments */
+	struct virtio_net_hdr hdr; /* for the receiver (zero without an offload) */
 	uint16_t nsegs; /* recorded segments; XFER_SEGS + 1: walk again */
 	struct xfer_seg segs[XFER_SEGS];
 	struct xring_chain walk; /* pass 2 re-walk state when nsegs > XFER_SEGS */
@@ -178,26 +183,39 @@ struct xfer_frame {
 static int
 xfer_scan(struct vhacc_virtq *src, struct xring_chain *c, struct xfer_frame *f)
 {
-	uint32_t skip = src->hdr_len;
+	union {
+		uint8_t b[sizeof(struct virtio_net_hdr_mrg_rxbuf)];
+		struct virtio_net_hdr h;
+	} hdr;
+	uint8_t head[XFER_HEAD];
+	uint32_t skip = src->hdr_len, head_len = 0;
 	uint64_t gpa, total = 0;
-	uint8_t *p, hdr_or = 0;
+	bool offload = false;
+	uint8_t *p;
 	int64_t seg;
 
 	f->src = src;
 	f->nsegs = 0;
 	xring_chain_start(c, src);
 	while ((seg = xring_chain_next(c, &p, &gpa)) > 0) {
-		uint32_t len = (uint32_t)seg, k = RTE_MIN(skip, len), i;
+		uint32_t len = (uint32_t)seg, k = RTE_MIN(skip, len);
 
-		/* flags and gso_type, the header's first two bytes: without
-		 * CSUM (xfer_possible) both must be 0, as on the mbuf path */
-		for (i = 0; i < k && src->hdr_len - skip + i < 2; i++)
-			hdr_or |= p[i];
-		skip -= k;
-		p += k;
-		len -= k;
+		if (k > 0) {
+			memcpy(hdr.b + src->hdr_len - skip, p, k);
+			skip -= k;
+			p += k;
+			len -= k;
+			/* flags and gso_type: an offload request, to check */
+			offload = skip == 0 &&
+				  (hdr.h.flags != 0 || hdr.h.gso_type != VIRTIO_NET_HDR_GSO_NONE);
+		}
 		if (len == 0)
 			continue;
+		if (unlikely(offload) && head_len < XFER_HEAD) {
+			k = RTE_MIN(len, XFER_HEAD - head_len);
+			memcpy(head + head_len, p, k);
+			head_len += k;
+		}
 		total += len;
 		if (f->nsegs < XFER_SEGS)
 			f->segs[f->nsegs] = (struct xfer_seg){p, len};
@@ -214,11 +232,15 @@ xfer_scan(struct vhacc_virtq *src, struct xring_chain *c, struct xfer_frame *f)
 		src->stats.drop_too_big++;
 		return 1;
 	}
-	if (unlikely(hdr_or != 0)) {
-		src->stats.drop_bad_hdr++; /* an offload request without CSUM */
+	memset(&f->hdr, 0, sizeof(f->hdr));
+	f->wire_len = (uint32_t)total;
+	/* the mbuf path's checks (virtq_net_hdr_to_mbuf), on the copied headers */
+	if (unlikely(offload) && virtq_net_hdr_pass(src, &hdr.h, head, head_len,
+					 (uint32_t)total, &f->hdr, &f->wire_len) < 0) {
+		src->stats.drop_bad_hdr++;
 		return 1;
 	}
-	if (unlikely(src->max_frame != 0 && total > src->max_frame)) {
+	if (unlikely(src->max_frame != 0 && f->wire_len > src->max_frame)) {
 		src->stats.drop_over_mtu++;
 		return 1;
 	}
@@ -276,7 +298,7 @@ xfer_src_next(struct xfer_frame *f, uint16_t *i, const uint8_t **p, uint32_t max
 static enum xfer_result
 xfer_write(struct vhacc_virtq *dst, struct xfer_frame *f, uint16_t split_idx, uint16_t *nused)
 {
-	struct virtio_net_hdr_mrg_rxbuf hdr = {.num_buffers = 0};
+	struct virtio_net_hdr_mrg_rxbuf hdr = {.hdr = f->hdr, .num_buffers = 0};
 	const uint8_t *hp = (const uint8_t *)&hdr;
 	uint16_t start_avail = dst->last_avail_idx, start_used = *nused, nbufs = 0, si = 0;
 	uint32_t remaining = dst->hdr_len + f->len, hdr_left = dst->hdr_len, hdr_pos = 0;
@@ -407,7 +429,12 @@ vhacc_virtq_xfer_burst(
 		if (unlikely(s < 0))
 			break;
 		if (likely(s == 0)) {
-			r = xfer_write(dst, &f, dst_idx, &dst_used);
+			if (unlikely(dst->max_frame != 0 && f.wire_len > dst->max_frame)) {
+				dst->stats.drop_over_mtu++; /* as on the mbuf path */
+				r = XFER_DROP;
+			} else {
+				r = xfer_write(dst, &f, dst_idx, &dst_used);
+			}
 			if (r == XFER_NO_BUF) {
 				dst->stats.rx_no_buffers++;
 				break;

@@ -15,7 +15,8 @@ pcap, unchanged. Topologies:
            software and completes every checksum
   gso      xconnect to a virtio_user with RX checksum and LRO (GUEST_CSUM,
            GUEST_TSO4/6): every frame arrives whole, its checksum field
-           holding the pseudo-header sum (NEEDS_CSUM), as negotiated
+           holding the pseudo-header sum (NEEDS_CSUM), as negotiated; the
+           frames take the one-copy transfer (headers checked, passed on)
   uplink   vm1's uplink is a memif server (no offloads); the receiver is a
            memif client: vhacc's uplink path segments and checksums
 
@@ -298,6 +299,12 @@ def run_case(case, args, run_dir):
             rx = backend.tel_json("/vhacc/port/stats,vm2").get("rxq0", {})
             if rx.get("packets") != want_n:
                 reasons.append("vm2 rxq0 packets %s, expected %d" % (rx.get("packets"), want_n))
+            # a receiver that takes every offload gets the frames in one copy,
+            # headers passed on; one that does not, through mbufs (software)
+            one_copy = st1.get("qp0", {}).get("one_copy")
+            if one_copy != (len(frames) if case.guest_offloads else 0):
+                reasons.append("vm1 qp0 one_copy=%s, expected %d" % (
+                    one_copy, len(frames) if case.guest_offloads else 0))
         else:
             qp = st1.get("qp0", {})
             n_gso = sum(1 for _, _, p, n in specs if p == 6 and n > MSS)

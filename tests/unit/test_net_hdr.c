@@ -293,6 +293,18 @@ tso_hdr(const struct frame *f, uint8_t type, uint32_t mss)
 static struct frame fa, fb;
 static uint8_t out[MAX_FRAME];
 
+/* virtq_net_hdr_pass() on frame f, given its first 256 bytes, as the one-copy transfer does. */
+static int
+pass(const struct vhacc_virtq *q, const struct virtio_net_hdr *h, const struct frame *f,
+	struct virtio_net_hdr *o, uint32_t *wire)
+{
+	struct virtio_net_hdr tmp;
+	uint32_t w;
+
+	return virtq_net_hdr_pass(q, h, f->b, RTE_MIN(f->len, 256u), f->len, o ? o : &tmp,
+		wire ? wire : &w);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Guest TX: header -> mbuf                                                  */
 
@@ -598,6 +610,9 @@ test_tx_bad_headers(void **state)
 		m = mk_mbuf(fa.b, fa.len, 2048);
 		if (virtq_net_hdr_to_mbuf(q, &h, m) != -1)
 			fail_msg("case '%s' accepted", c->name);
+		/* the one-copy transfer's check refuses it too */
+		if (pass(q, &h, &fa, NULL, NULL) != -1)
+			fail_msg("case '%s' passed on", c->name);
 		rte_pktmbuf_free(m);
 		free(q);
 	}
@@ -620,6 +635,75 @@ test_tx_csum_at_end(void **state)
 	/* the field's former content is the seed */
 	assert_int_equal(ref_fold(ref_sum(out + 34, fa.len - 34, get16(fa.b + 34 + 106))), 0xffff);
 	rte_pktmbuf_free(m);
+	free(q);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Guest TX -> guest RX header, for the one-copy transfer                    */
+
+/* TSO over IPv4 and IPv6 (VLAN): GSO for the receiver with the parsed header length. */
+static void
+test_pass_tso(void **state)
+{
+	struct vhacc_virtq *q = mkq(F_CSUM | F_HOST_TSO4 | F_HOST_TSO6);
+	struct virtio_net_hdr h, o;
+	uint32_t wire;
+
+	(void)state;
+	build(&fa, false, false, IPPROTO_TCP, 20000, 12, 0x18);
+	h = tso_hdr(&fa, VIRTIO_NET_HDR_GSO_TCPV4, 1448);
+	h.hdr_len = 128; /* Linux's linear length: a hint only */
+	assert_int_equal(pass(q, &h, &fa, &o, &wire), 0);
+	assert_int_equal(o.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(o.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(o.gso_size, 1448);
+	assert_int_equal(o.hdr_len, 14 + 20 + 32);
+	assert_int_equal(o.csum_start, 14 + 20);
+	assert_int_equal(o.csum_offset, 16);
+	assert_int_equal(wire, 14 + 20 + 32 + 1448);
+
+	build(&fa, true, true, IPPROTO_TCP, 9000, 0, 0x10);
+	h = tso_hdr(&fa, VIRTIO_NET_HDR_GSO_TCPV6, 1000);
+	assert_int_equal(pass(q, &h, &fa, &o, &wire), 0);
+	assert_int_equal(o.gso_type, VIRTIO_NET_HDR_GSO_TCPV6);
+	assert_int_equal(o.hdr_len, 18 + 40 + 20);
+	assert_int_equal(wire, 18 + 40 + 20 + 1000);
+	free(q);
+}
+
+/* Checksum requests pass on unchanged; a GSO frame of one segment becomes one. */
+static void
+test_pass_csum(void **state)
+{
+	struct vhacc_virtq *q = mkq(F_CSUM | F_HOST_TSO4);
+	struct virtio_net_hdr h, o;
+	uint32_t wire;
+
+	(void)state;
+	build(&fa, true, false, IPPROTO_UDP, 300, 0, 0);
+	h = csum_hdr(fa.l2 + fa.l3, 6);
+	assert_int_equal(pass(q, &h, &fa, &o, &wire), 0);
+	assert_memory_equal(&o, &h, sizeof(h));
+	assert_int_equal(wire, fa.len);
+
+	/* another protocol: the receiver completes the checksum where asked */
+	build(&fa, false, false, 47, 100, 0, 0);
+	h = csum_hdr(fa.l2 + fa.l3, 2);
+	assert_int_equal(pass(q, &h, &fa, &o, &wire), 0);
+	assert_memory_equal(&o, &h, sizeof(h));
+
+	build(&fa, false, false, IPPROTO_TCP, 1448, 0, 0x18);
+	h = tso_hdr(&fa, VIRTIO_NET_HDR_GSO_TCPV4, 1448);
+	assert_int_equal(pass(q, &h, &fa, &o, &wire), 0);
+	assert_int_equal(o.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(o.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(o.gso_size, 0);
+	assert_int_equal(wire, fa.len);
+
+	/* headers cut short by the copy: a GSO frame cannot be checked, dropped */
+	build(&fa, false, false, IPPROTO_TCP, 5000, 0, 0x18);
+	h = tso_hdr(&fa, VIRTIO_NET_HDR_GSO_TCPV4, 1448);
+	assert_int_equal(virtq_net_hdr_pass(q, &h, fa.b, 40, fa.len, &o, &wire), -1);
 	free(q);
 }
 
@@ -1328,6 +1412,8 @@ main(void)
 		cmocka_unit_test(test_tx_plain_ignores_fields),
 		cmocka_unit_test(test_tx_bad_headers),
 		cmocka_unit_test(test_tx_csum_at_end),
+		cmocka_unit_test(test_pass_tso),
+		cmocka_unit_test(test_pass_csum),
 		cmocka_unit_test(test_rx_csum_to_needs_csum),
 		cmocka_unit_test(test_rx_csum_sw),
 		cmocka_unit_test(test_rx_tso_to_gso),

@@ -2958,6 +2958,134 @@ test_xfer_wrap_log(void **state)
 	fx_fini(&b);
 }
 
+#define F_CSUM     FEAT(VIRTIO_NET_F_CSUM)
+#define F_GCSUM    FEAT(VIRTIO_NET_F_GUEST_CSUM)
+#define F_HTSO4    FEAT(VIRTIO_NET_F_HOST_TSO4)
+#define F_GTSO4    FEAT(VIRTIO_NET_F_GUEST_TSO4)
+
+/*
+ * A 12-byte virtio-net header asking for TSO (IPv4, gso_size 1448, hdr_len
+ * the Linux hint 128) and a TCP/IPv4 frame of `payload` bytes after it;
+ * ip_len_delta spoils the IP total length. Returns header + frame bytes.
+ */
+static uint32_t
+tso_frame(uint8_t *b, uint32_t payload, int ip_len_delta)
+{
+	struct virtio_net_hdr_mrg_rxbuf h = {
+		.hdr = {.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			.gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+			.hdr_len = 128,
+			.gso_size = 1448,
+			.csum_start = 34,
+			.csum_offset = 16},
+	};
+	uint8_t *e = b + sizeof(h), *ip = e + 14, *tcp = ip + 20;
+	uint32_t tot = 20 + 20 + payload, i;
+
+	memcpy(b, &h, sizeof(h));
+	memset(e, 0, 54);
+	memcpy(e, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((tot + ip_len_delta) >> 8);
+	ip[3] = (uint8_t)(tot + ip_len_delta);
+	ip[8] = 64;
+	ip[9] = 6; /* TCP */
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x18;
+	for (i = 0; i < payload; i++)
+		tcp[20 + i] = (uint8_t)(i * 13 + 5);
+	return (uint32_t)sizeof(h) + 14 + tot;
+}
+
+/*
+ * Offloads between guests: a TSO frame from a guest with CSUM/HOST_TSO4
+ * reaches a guest with GUEST_CSUM/GUEST_TSO4 in one copy, its header checked
+ * and passed on; a header that does not describe its frame is dropped and
+ * counted; without GUEST_TSO4 on the receiver the transfer is not used.
+ */
+static void
+test_xfer_offload(void **state)
+{
+	FX;
+	struct fx b;
+	static uint8_t in[4096], got[4096];
+	struct virtio_net_hdr_mrg_rxbuf rh;
+	struct sim_used u[8];
+	uint16_t consumed;
+	uint32_t len, bad_len;
+
+	xfer_init(f, &b, 16, F_V1 | F_CSUM | F_HTSO4, F_V1 | F_MRG | F_GCSUM | F_GTSO4, 0);
+	assert_true(vhacc_virtq_xfer_possible(f->q, b.q));
+	b.q->features &= ~F_GTSO4;
+	assert_false(vhacc_virtq_xfer_possible(f->q, b.q));
+	b.q->features |= F_GTSO4;
+
+	bad_len = tso_frame(in, 3000, -10);
+	tx_post(&f->g, 0, in, bad_len, NULL, 0, false);
+	len = tso_frame(in, 3000, 0);
+	tx_post(&f->g, 0, in, len, NULL, 0, false);
+	sim_publish(&f->g);
+	rx_post1(&b.g, 4096);
+	rx_post1(&b.g, 4096);
+	sim_publish(&b.g);
+
+	assert_int_equal(xfer(f, &b, 32, &consumed), 1);
+	assert_int_equal(consumed, 2);
+	assert_int_equal(f->q->stats.drop_bad_hdr, 1);
+	assert_int_equal(sim_reap(&b.g, u, 8), 1);
+	assert_int_equal(u[0].len, len);
+	sim_chain_read(&b.g, u[0].id, u[0].len, got);
+	memcpy(&rh, got, sizeof(rh));
+	assert_int_equal(rh.hdr.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(rh.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(rh.hdr.gso_size, 1448);
+	assert_int_equal(rh.hdr.hdr_len, 54); /* parsed, not the sender's hint */
+	assert_int_equal(rh.hdr.csum_start, 34);
+	assert_int_equal(rh.hdr.csum_offset, 16);
+	assert_int_equal(rh.num_buffers, 1);
+	assert_memory_equal(got + sizeof(rh), in + sizeof(rh), len - sizeof(rh));
+	check_state(f, 2, 2);
+	check_state(&b, 1, 1);
+	fx_fini(&b);
+}
+
+/* The receiver's MTU holds on the one-copy path; a TSO frame counts by its segments. */
+static void
+test_xfer_dst_mtu(void **state)
+{
+	FX;
+	struct fx b;
+	static uint8_t in[4096], plain[2000], out[4096];
+	struct sim_used u[8];
+	uint16_t consumed, pos = 0;
+	uint32_t len;
+
+	xfer_init(f, &b, 16, F_V1 | F_CSUM | F_HTSO4, F_V1 | F_MRG | F_GCSUM | F_GTSO4, 0);
+	b.conf.max_frame = 1518;
+	assert_int_equal(vhacc_virtq_setup(b.q, &b.conf), 0);
+	fill_pattern(plain, sizeof(plain), 49);
+	tx_post(&f->g, 12, plain, sizeof(plain), NULL, 0, false);
+	len = tso_frame(in, 3000, 0);
+	tx_post(&f->g, 0, in, len, NULL, 0, false);
+	tx_post(&f->g, 12, plain, 1500, NULL, 0, false);
+	sim_publish(&f->g);
+	rx_post1(&b.g, 4096);
+	rx_post1(&b.g, 4096);
+	sim_publish(&b.g);
+
+	assert_int_equal(xfer(f, &b, 32, &consumed), 2);
+	assert_int_equal(consumed, 3);
+	assert_int_equal(b.q->stats.drop_over_mtu, 1);
+	assert_int_equal(f->q->stats.packets, 3);
+	assert_int_equal(b.q->stats.packets, 2);
+	assert_int_equal(sim_reap(&b.g, u, 8), 2);
+	assert_int_equal(u[0].len, len); /* 3054-byte TSO frame: 1514-byte segments */
+	pos = 1;
+	assert_int_equal(rx_collect(&b.g, u, 2, &pos, 12, 1, out), 1500);
+	assert_memory_equal(out, plain, 1500);
+	fx_fini(&b);
+}
+
 static int
 group_setup(void **state)
 {
@@ -3071,6 +3199,8 @@ main(void)
 		T(test_xfer_src_broken),
 		T(test_xfer_over_mtu),
 		T(test_xfer_wrap_log),
+		T(test_xfer_offload),
+		T(test_xfer_dst_mtu),
 	};
 
 	return cmocka_run_group_tests_name("virtq_split", tests, group_setup, group_teardown);
