@@ -1,0 +1,178 @@
+# shellcheck shell=bash
+# Shared code of the QEMU guest tests (sourced by test_guest_ping.sh and
+# test_guest_tcp.sh, after tests/integration/lib.sh; run from the repository
+# root). See doc/testing-guest.md.
+#
+# The caller sets $tmp (a scratch directory, removed by its cleanup) and calls
+# guest_cleanup from its EXIT trap: every QEMU started by guest_boot is
+# stopped by PID there, whatever way the script exits.
+#
+# Environment: QEMU (default qemu-system-x86_64), QEMU_EXTRA (more QEMU
+# arguments), TESTPMD (default dpdk-testpmd), CC (for the guest tools, default
+# gcc), VHACC_GUEST_PVH=0 (boot the bzImage, see build-initramfs.sh).
+
+QEMU=${QEMU:-qemu-system-x86_64}
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+guest_pids=() # every QEMU started by guest_boot
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+stop_pid() { # pid: SIGTERM, up to 5 s, then SIGKILL; reaps it
+	local p=$1 end=$((SECONDS + 5))
+	[[ -n $p ]] || return 0
+	kill -TERM "$p" 2>/dev/null || return 0
+	while kill -0 "$p" 2>/dev/null && ((SECONDS < end)); do sleep 0.1; done
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	return 0
+}
+
+guest_cleanup() { # stop every guest this script started
+	local p
+	for p in "${guest_pids[@]}"; do stop_pid "$p"; done
+	guest_pids=()
+}
+
+dump() { # title, file, lines
+	echo "---- $1 (last ${3:-30} lines of $2) ----"
+	[[ -f $2 ]] && tail -n "${3:-30}" "$2" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'
+	echo "----"
+}
+
+# stamp <file>: copy stdin to file, each line prefixed with wall-clock seconds
+# since the start ("[  12.34] "), so a slow boot shows where the time went.
+stamp() {
+	local t0=${EPOCHREALTIME/./} now us l
+	while IFS= read -r l; do
+		now=${EPOCHREALTIME/./}
+		us=$((now - t0))
+		printf '[%4d.%02d] %s\n' $((us / 1000000)) $((us / 10000 % 100)) "${l%$'\r'}"
+	done >"$1"
+}
+
+# guest_prereqs <test name> <MiB of hugepages> [needs vhacc binary path]:
+# QEMU, testpmd (for the telemetry client and peers), cpio, a C compiler for
+# the static guest tools, free hugepages. Prints a FAIL and returns 1 if
+# something is missing.
+guest_prereqs() {
+	local name=$1 mib=$2 bin=${3:-} missing=() free_hp
+	command -v "$QEMU" >/dev/null || missing+=("$QEMU (qemu-system-x86)")
+	command -v "$TESTPMD" >/dev/null || missing+=("$TESTPMD (dpdk)")
+	command -v cpio >/dev/null || missing+=("cpio")
+	command -v "${CC:-gcc}" >/dev/null || missing+=("${CC:-gcc}")
+	[[ -n $bin && ! -x $bin ]] && missing+=("$bin (build it: scripts/setup)")
+	if ((${#missing[@]})); then
+		ko "$name prerequisites" "missing ${missing[*]}; run scripts/setup --tests"
+		return 1
+	fi
+	free_hp=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	if ((free_hp * 2 < mib)); then
+		ko "$name prerequisites" "only $((free_hp * 2)) MiB of free 2 MiB hugepages, need $mib (scripts/hugepages.sh)"
+		return 1
+	fi
+}
+
+# guest_images: the kernel and initramfs of tests/guest/build-initramfs.sh,
+# in $kernel and $initrd. Prints PASS or FAIL; returns 1 on failure.
+guest_images() {
+	kernel=$(tests/guest/build-initramfs.sh --kernel 2>"$tmp/initramfs.err")
+	initrd=$(tests/guest/build-initramfs.sh 2>>"$tmp/initramfs.err")
+	if [[ -z $kernel || ! -f $initrd ]]; then
+		ko "guest initramfs builds" "$(tail -n 3 "$tmp/initramfs.err")"
+		return 1
+	fi
+	ok "guest initramfs builds ($(basename "$(dirname "$initrd")"))"
+}
+
+# guest_tools_image: $initrd with tests/integration/guest_tools appended as a
+# second cpio archive (the kernel unpacks concatenated archives in order):
+# /vhacc-tools-init (guest_tools/init.sh, boot it with rdinit=/vhacc-tools-init)
+# and /bin/vhacc-channels, /bin/vhacc-pattern (static, built here). Cached
+# next to $initrd, keyed on it and the tool sources. Sets $tools_initrd and
+# $tools_dir (the host build of the tools: the host runs vhacc-pattern for the
+# expected digest). Prints PASS or FAIL; returns 1 on failure.
+guest_tools_image() {
+	local src=tests/integration/guest_tools out key stage t cc=${CC:-gcc}
+	out=$(dirname "$initrd")/tools
+	key=$({
+		sha256sum "$initrd" "$src"/*.c "$src"/init.sh
+		"$cc" --version | head -n 1
+	} | sha256sum | cut -d' ' -f1)
+	tools_dir=$out/bin
+	tools_initrd=$out/initramfs-tools.cpio.gz
+	if [[ -f $tools_initrd && $(cat "$out/key" 2>/dev/null) == "$key" ]]; then
+		ok "guest tools image (cached)"
+		return 0
+	fi
+	rm -rf "$out"
+	mkdir -p "$out/bin"
+	for t in channels pattern; do
+		if ! "$cc" -static -Os -s -Wall -Wextra -Werror -o "$out/bin/vhacc-$t" "$src/$t.c" 2>"$tmp/tools.err"; then
+			ko "guest tools build (static $t)" "$(head -n 5 "$tmp/tools.err"); static glibc: apt-get install libc6-dev"
+			return 1
+		fi
+	done
+	stage=$(mktemp -d "$tmp/tools-stage.XXXXXX")
+	mkdir -p "$stage/bin"
+	cp "$out"/bin/vhacc-* "$stage/bin/"
+	install -m 0755 "$src/init.sh" "$stage/vhacc-tools-init"
+	(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$out/tools.cpio.gz" &&
+		cat "$initrd" "$out/tools.cpio.gz" >"$tools_initrd.tmp" &&
+		mv "$tools_initrd.tmp" "$tools_initrd" || {
+		ko "guest tools image" "cpio or gzip failed"
+		return 1
+	}
+	rm -rf "$stage"
+	echo "$key" >"$out/key"
+	ok "guest tools image (vhacc-channels, vhacc-pattern, vhacc-tools-init built)"
+}
+
+# guest_boot <console log> <qemu stderr> <socket> <mac> <vCPUs> <netdev opts>
+#            <virtio-net-pci props> <initrd> <kernel command line> [stdin]
+# Boots a TCG guest in the background on one vhost-user socket with the
+# memory shared (memfd), QEMU pinned to ${GUEST_CPU:-0}. The console (ttyS0)
+# goes to <console log> with time stamps; its input is <stdin> (a FIFO the
+# caller writes commands to; default /dev/null). The PID is in $guest_pid
+# and in guest_pids (stopped by guest_cleanup).
+guest_boot() {
+	local con=$1 err=$2 sock=$3 mac=$4 smp=$5 netq=$6 props=$7 rd=$8 append=$9 in=${10:-/dev/null}
+	: >"$con"
+	# shellcheck disable=SC2086 # QEMU_EXTRA is a list of arguments
+	taskset -c "${GUEST_CPU:-0}" "$QEMU" -accel tcg,thread=single -nodefaults -display none -no-reboot \
+		-m 256M -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
+		-smp "$smp" -serial stdio -monitor none ${QEMU_EXTRA:-} \
+		-kernel "$kernel" -initrd "$rd" -append "$append" \
+		-chardev "socket,id=c0,path=$sock" \
+		-netdev "vhost-user,id=n0,chardev=c0$netq" \
+		-device "virtio-net-pci,netdev=n0,mac=$mac,vectors=0${props:+,$props}" \
+		2>"$err" <>"$in" > >(stamp "$con") &
+	guest_pid=$!
+	guest_pids+=("$guest_pid")
+}
+
+# console_send <fifo> <line>: one line to a guest's console input (the FIFO
+# given to guest_boot). Bounded: fails if nothing reads the FIFO in 10 s.
+console_send() {
+	timeout 10 bash -c 'echo "$2" >"$1"' _ "$1" "$2"
+}
+
+# guest_wait_done <console log> <pid> <seconds>: wait for GUEST-DONE (or QEMU
+# exiting), let it power off, then make sure it is gone. Returns 1 if
+# GUEST-DONE did not come in time.
+guest_wait_done() {
+	local con=$1 pid=$2 secs=$3 rc=0
+	guest_done() { grep -q 'GUEST-DONE' "$con" || ! alive "$pid"; }
+	wait_for "$secs" guest_done || rc=1
+	grep -q 'GUEST-DONE' "$con" || rc=1
+	# It powers itself off after GUEST-DONE; give it a moment, then make sure.
+	wait_for 10 bash -c "! kill -0 $pid 2>/dev/null"
+	stop_pid "$pid"
+	return $rc
+}
+
+# guest_marker <console log> <MARKER>: the first "MARKER: ..." line, without
+# its time stamp and carriage return (empty if none)
+guest_marker() {
+	grep -m1 "$2:" "$1" | tr -d '\r' | sed "s/^.*$2: *//"
+}
