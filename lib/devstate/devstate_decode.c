@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "devstate_priv.h"
@@ -81,28 +82,60 @@ locate_stream(struct dec *d, size_t off)
 	d->e.offset = off;
 }
 
+/*
+ * Offset of a later part (type, selector) after the part at off, or 0: to
+ * tell a part that comes too late from one that is missing.
+ */
+static size_t
+find_later(const struct dec *d, size_t off, uint16_t type, uint64_t sel)
+{
+	while (d->parts_end - off >= DS_HDR) {
+		const uint8_t *h = d->b + off;
+		uint32_t len = ds_get32(h + 12);
+
+		if (off != d->e.offset && ds_get16(h) == type && ds_get64(h + 4) == sel)
+			return off;
+		if (len > d->parts_end - off - DS_HDR)
+			break;
+		off += DS_HDR + len;
+	}
+	return 0;
+}
+
+static int
+missing(struct dec *d, uint16_t type, uint64_t sel, const char *what)
+{
+	size_t later = find_later(d, d->e.offset, type, sel);
+
+	if (later != 0)
+		return ds_fail(&d->e, -EINVAL,
+			"out of order: part 0x%03x %s%s, which comes before this one, is at offset %zu",
+			type, vhacc_devstate_part_name(type), what, later);
+	return ds_fail(&d->e, -EINVAL, "missing part 0x%03x %s%s, which comes before this one",
+		type, vhacc_devstate_part_name(type), what);
+}
+
 /* Every mandatory part that sorts before type must have been seen. */
 static int
 need_before(struct dec *d, uint16_t type)
 {
-	uint32_t missing;
+	uint32_t lacking;
+	char what[16];
 	size_t i;
 
 	for (i = 0; i < sizeof(mandatory_one) / sizeof(mandatory_one[0]); i++) {
 		uint16_t m = mandatory_one[i];
 
 		if (m < type && !(d->seen_one & (1u << one_bit(m))))
-			return ds_fail(&d->e, -EINVAL,
-				"missing part 0x%03x %s, which comes before this one", m,
-				vhacc_devstate_part_name(m));
+			return missing(d, m, 0, "");
 	}
-	missing = d->vq_cfg & ~d->vq_state;
-	if (type > VHACC_DEV_PART_VHACC_VQ_STATE && missing != 0)
-		return ds_fail(&d->e, -EINVAL,
-			"missing part 0x%03x %s for vq %d, which comes before this one",
-			VHACC_DEV_PART_VHACC_VQ_STATE,
-			vhacc_devstate_part_name(VHACC_DEV_PART_VHACC_VQ_STATE),
-			__builtin_ctz(missing));
+	lacking = d->vq_cfg & ~d->vq_state;
+	if (type > VHACC_DEV_PART_VHACC_VQ_STATE && lacking != 0) {
+		unsigned int vq = (unsigned int)__builtin_ctz(lacking);
+
+		snprintf(what, sizeof(what), " for vq %u", vq);
+		return missing(d, VHACC_DEV_PART_VHACC_VQ_STATE, vq, what);
+	}
 	return 0;
 }
 
@@ -364,7 +397,7 @@ dec_part(struct dec *d, size_t off, uint32_t *len)
 static int
 dec_envelope(struct dec *d, size_t len, uint32_t *nparts)
 {
-	const uint8_t *b = d->b, *v = b + DS_HDR, *t;
+	const uint8_t *b = d->b, *v, *t;
 	uint32_t total, crc, want;
 
 	locate_stream(d, 0);
@@ -384,6 +417,7 @@ dec_envelope(struct dec *d, size_t len, uint32_t *nparts)
 	if (len < DS_PART(DS_LEN_HEADER))
 		return ds_fail(&d->e, -EINVAL, "truncated: %zu bytes, the stream header part has %u",
 			len, DS_PART(DS_LEN_HEADER));
+	v = b + DS_HDR;
 	if (v[0] != DS_MAGIC0 || v[1] != DS_MAGIC1 || v[2] != DS_MAGIC2 || v[3] != DS_MAGIC3)
 		return ds_fail(&d->e, -EINVAL, "bad magic %02x %02x %02x %02x, must be \"VHDS\"",
 			v[0], v[1], v[2], v[3]);
@@ -443,7 +477,7 @@ vhacc_devstate_decode(const void *buf, size_t len, struct vhacc_devstate *s, cha
 	d.e.len = errlen;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (s == NULL || (buf == NULL && len > 0))
+	if (s == NULL || buf == NULL)
 		return ds_fail(&d.e, -EINVAL, "no buffer or no state");
 
 	rc = dec_envelope(&d, len, &nparts);
