@@ -269,15 +269,22 @@ build_entry(const struct vhacc_port *p, uint16_t qp, struct vhacc_dp_entry *e)
 	memset(e, 0, sizeof(*e));
 	e->qp = &p->qps[qp];
 	e->mp = p->mp;
-	e->src = live_vring(p, vhacc_tx_vring(qp));
+	/* draining or stopped: held packets still go out, nothing new is taken */
+	e->src = vhacc_port_accepting(p) ? live_vring(p, vhacc_tx_vring(qp)) : NULL;
 	if (p->has_eth) {
 		e->kind = VHACC_DP_ETHDEV;
-		e->rx = live_vring(p, vhacc_rx_vring(qp));
+		e->rx = vhacc_port_accepting(p) ? live_vring(p, vhacc_rx_vring(qp)) : NULL;
 		e->eth_port = p->eth_port;
 		e->eth_queue = qp;
 		return true; /* the uplink is always drained, even with the guest away */
 	}
 	e->kind = VHACC_DP_VHOST;
+	if (p->peer != NULL && !vhacc_port_accepting(p->peer)) {
+		/* a stopped peer consumes nothing: frames stay in this guest's
+		 * ring (back-pressure); what vhacc held for it is dropped */
+		e->src = NULL;
+		return false;
+	}
 	if (p->peer != NULL && qp < p->peer->conf.queue_pairs)
 		e->dst = live_vring(p->peer, vhacc_rx_vring(qp));
 	return e->src != NULL || e->dst != NULL;

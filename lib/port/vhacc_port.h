@@ -37,11 +37,24 @@ vhacc_tx_vring(uint16_t qp)
 	return 2 * qp + 1;
 }
 
+/*
+ * Port modes (doc/port-modes.md), after the virtio device-migration model:
+ * active polls; stop has drained and records each vring's state, consuming
+ * nothing; freeze is stop whose device state may also be read and written.
+ */
+enum vhacc_port_mode {
+	VHACC_PORT_MODE_ACTIVE,
+	VHACC_PORT_MODE_STOP,
+	VHACC_PORT_MODE_FREEZE,
+};
+
 struct vhacc_port_vring {
 	struct vhacc_virtq *vq; /* allocated on first start, kept (stats survive reconnects) */
 	uint16_t vq_cap;        /* ring size vq has room for */
 	bool enabled;           /* the frontend enabled it (vring_state_changed) */
 	bool running;           /* set up from the frontend's ring; polled while the port runs */
+	bool saved;             /* state below recorded when the port entered stop */
+	struct vhacc_virtq_state state;
 };
 
 struct vhacc_port {
@@ -64,6 +77,13 @@ struct vhacc_port {
 	struct vhacc_port *peer; /* loopback: itself; xconnect: the peer; ethdev: NULL */
 	bool has_eth;
 	uint16_t eth_port;
+
+	/* mode (port_mode.c); workers poll the port only while it accepts */
+	enum vhacc_port_mode mode;
+	bool draining;          /* entering stop: nothing new taken, held packets flushed */
+	uint64_t mode_changes;  /* successful transitions */
+	uint64_t drain_failures;
+	uint64_t last_drain_us; /* the last entry into stop, request to drained */
 
 	/* datapath: one per queue pair, and the lcore that polls it */
 	struct vhacc_dp_qp *qps;
@@ -108,6 +128,30 @@ void vhacc_port_stop(struct vhacc_port *p);
 
 /* Rebuild every worker's poll list from the ports' state, publish, wait for quiescence. */
 int vhacc_port_republish(void);
+
+/* Does the port take packets now (active and not draining)? */
+static inline bool
+vhacc_port_accepting(const struct vhacc_port *p)
+{
+	return p->mode == VHACC_PORT_MODE_ACTIVE && !p->draining;
+}
+
+const char *vhacc_port_mode_name(enum vhacc_port_mode m);
+/* "active", "stop" or "freeze" (also "stopped", "frozen"). 0 or -EINVAL. */
+int vhacc_port_mode_parse(const char *s, enum vhacc_port_mode *m);
+
+/*
+ * Control lcore: move the port to mode m. Entering stop or freeze from
+ * active drains first: workers stop taking the port's available buffers
+ * (its TX, its RX, and what its peer sends it; the peer's frames stay in the
+ * peer's ring), packets vhacc holds from the port's TX are delivered (or
+ * dropped and counted by the usual hold rule), then every vring's exact
+ * state is recorded. If that takes longer than timeout_ms the port goes
+ * back to active and -ETIMEDOUT is returned. Returns 0 (changed), 1 (the
+ * port already was in m), or -errno; msg gets a one-line explanation.
+ */
+int vhacc_port_set_mode(struct vhacc_port *p, enum vhacc_port_mode m, unsigned int timeout_ms,
+	char *msg, size_t len);
 
 /* Sum of stats of a vring (0 if never started). */
 void vhacc_port_vring_stats(const struct vhacc_port *p, uint16_t idx, struct vhacc_virtq_stats *st);

@@ -17,11 +17,12 @@
 #include "vhacc_log.h"
 #include "vhacc_net_offload.h"
 #include "vhacc_port.h"
+#include "tel_priv.h"
 #include "vhacc_telemetry.h"
 
 VHACC_LOG_REGISTER(telemetry);
 
-#define ANSWER_TIMEOUT_MS 2000
+#define ANSWER_TIMEOUT_MS VHACC_TEL_ANSWER_TIMEOUT_MS
 
 struct tel_req {
 	const char *params;
@@ -125,7 +126,10 @@ info_ctl(void *arg)
 	rte_tel_data_add_dict_string(d, "name", p->conf.name);
 	rte_tel_data_add_dict_string(d, "socket", p->conf.socket);
 	rte_tel_data_add_dict_string(d, "socket_mode", p->conf.client ? "client" : "server");
-	rte_tel_data_add_dict_string(d, "mode", "active");
+	rte_tel_data_add_dict_string(d, "mode", vhacc_port_mode_name(p->mode));
+	rte_tel_data_add_dict_u64(d, "mode_changes", p->mode_changes);
+	rte_tel_data_add_dict_u64(d, "drain_failures", p->drain_failures);
+	rte_tel_data_add_dict_u64(d, "last_drain_us", p->last_drain_us);
 	rte_tel_data_add_dict_string(d, "link", p->running ? "up" : "down");
 	rte_tel_data_add_dict_int(d, "connected", p->vid >= 0);
 	rte_tel_data_add_dict_int(d, "vid", p->vid);
@@ -351,5 +355,6 @@ vhacc_telemetry_init(void)
 		"/vhacc/port/stats", stats_cb, "Per-queue counters. Parameters: port id or name");
 	ret |= rte_telemetry_register_cmd("/vhacc/lcores", lcores_cb,
 		"Worker lcores: queue pairs they poll, busy/idle. No parameters");
+	ret |= vhacc_telemetry_mode_init();
 	return ret == 0 ? 0 : -EINVAL;
 }

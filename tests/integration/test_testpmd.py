@@ -28,13 +28,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts"))
 
 from vhtest import pcapfile, proc, traffic  # noqa: E402
 from vhtest.backends import MEMIF_SOCK, NetVhost, Vhacc, retry_fwd  # noqa: E402
 from vhtest.testpmd import Testpmd  # noqa: E402
+from vhacc_telemetry import TelemetryError, VhaccTelemetry  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JUMBO_SIZES = (9014, 9014, 9000, 8999, 8193, 6001, 4097, 3000, 2049, 2048, 1515, 9014)
@@ -46,8 +50,11 @@ LINGER = 0.5        # seconds to wait after the expected count, to see extras
 
 
 class Case:
-    def __init__(self, topo, mrg, inorder, qsize, jumbo=False, small_bufs=False, packed=False):
+    def __init__(self, topo, mrg, inorder, qsize, jumbo=False, small_bufs=False, packed=False,
+                 suspend=0):
         self.topo, self.mrg, self.inorder, self.qsize, self.jumbo = topo, mrg, inorder, qsize, jumbo
+        # suspend: suspend/resume cycles of every port while the traffic runs
+        self.suspend = suspend
         # packed: virtio_user packed_vq=1 (vhacc offers VIRTIO_F_RING_PACKED);
         # "A": frontend A packed, B split (frames cross between the two layouts)
         self.packed = packed
@@ -65,10 +72,10 @@ class Case:
     @property
     def name(self):
         topo = {"ring": "ethdev:net_ring", "memif": "ethdev:net_memif"}.get(self.topo, self.topo)
-        return "%s%s %s mrg=%d inorder=%d qsize=%d" % (
+        return "%s%s %s mrg=%d inorder=%d qsize=%d%s" % (
             topo, " jumbo" + (" small-bufs" if self.small_bufs else "") if self.jumbo else "",
             {True: "packed", "A": "packed-split"}.get(self.packed, "split"), self.mrg,
-            self.inorder, self.qsize)
+            self.inorder, self.qsize, " suspend=%d" % self.suspend if self.suspend else "")
 
 
 def all_cases():
@@ -84,6 +91,10 @@ def all_cases():
     cases += [Case("loopback", m, 1, 256, packed=True) for m in (0, 1)]
     cases += [Case("ring", 1, 1, 256, packed=True)]
     cases += [Case("xconnect", m, 1, 256, packed="A") for m in (0, 1)]
+    # port modes: suspend/resume cycles under traffic, nothing lost or duplicated
+    cases += [Case("xconnect", 1, 0, 256, suspend=100),
+              Case("xconnect", 1, 1, 256, packed=True, suspend=100),
+              Case("loopback", 0, 1, 256, suspend=50)]
     cases += [Case("xconnect", 1, 1, 256, jumbo=True, packed=True),
               Case("xconnect", 0, 1, 256, jumbo=True, small_bufs=True, packed=True)]
     return cases
@@ -144,6 +155,46 @@ def virtio_vdev(case, sock, role="A"):
             % (sock, case.qsize, case.mrg, case.inorder, int(packed)))
 
 
+class SuspendCycles(threading.Thread):
+    """Suspend and resume every port of the case, `cycles` times, over one
+    telemetry connection, while the frontends send `total` frames each. The
+    ports are stopped most of the time (frames pile up in the guests' TX
+    rings) and resumed briefly, so the traffic lasts as long as the cycles; a
+    cycle counts as under load if vm1 had not sent everything when it
+    suspended. Each answer must be ok with the port in the mode asked."""
+
+    def __init__(self, prefix, ports, cycles, total):
+        super().__init__(daemon=True)
+        self.prefix, self.ports, self.cycles, self.total = prefix, ports, cycles, total
+        self.problems, self.under_load, self.drain_us = [], 0, []
+
+    def call(self, t, cmd, port, *args):
+        want = "stop" if cmd == "suspend" else "active"
+        r = t.call("/vhacc/port/" + cmd, port, *args)
+        if not r.get("ok") or r.get("mode") != want:
+            self.problems.append("%s %s: %s" % (cmd, port, r))
+            return None
+        return r
+
+    def run(self):
+        try:
+            with VhaccTelemetry(prefix=self.prefix) as t:
+                for _ in range(self.cycles):
+                    sent = t.call("/vhacc/port/stats", "vm1").get("txq0", {}).get("packets", 0)
+                    for port in self.ports:
+                        r = self.call(t, "suspend", port, 1000)
+                        if r is None:
+                            return
+                        self.drain_us.append(r.get("drain_us", 0))
+                    self.under_load += sent < self.total
+                    time.sleep(0.002)  # stopped: frames wait in the guests' rings
+                    for port in self.ports:
+                        if self.call(t, "resume", port) is None:
+                            return
+        except TelemetryError as e:
+            self.problems.append(str(e))
+
+
 def run_case(case, args, run_dir):
     """Returns (status, reasons, info): status "PASS" or "FAIL"; info has
     "elapsed" (transfer seconds) and "procs" (the processes, for their logs)."""
@@ -155,6 +206,9 @@ def run_case(case, args, run_dir):
         backend = NetVhost(case, run_dir, tag + "-be")
     n = args.count
     lengths = traffic.sizes(n, extra=JUMBO_SIZES if case.jumbo else ())
+    if case.suspend:
+        # many small frames (60..200 bytes), so that the cycles fit in the traffic
+        lengths = traffic.sizes(n * 50, lo=60, hi=120)
     flow0 = traffic.flow_frames(0, lengths)
     flow1 = traffic.flow_frames(1, lengths[::-1])
     big0 = big1 = ()
@@ -188,10 +242,16 @@ def run_case(case, args, run_dir):
         time.sleep(SETTLE)
         if not backend.alive():
             raise Failure("backend exited before traffic")
+        cycler = None
+        if case.suspend:
+            ports = ["vm1", "vm2"] if case.topo == "xconnect" else ["vm1"]
+            cycler = SuspendCycles(backend.prefix, ports, case.suspend, len(flow0))
         # start every frontend at (nearly) the same time
         for ep in eps:
             ep.start_at = ep.tp.size()
             ep.tp.send("start")
+        if cycler is not None:
+            cycler.start()
         for ep in eps:
             ep.tp.wait_for(r"testpmd> ", 15, start=ep.start_at)
 
@@ -213,6 +273,18 @@ def run_case(case, args, run_dir):
                 break
             time.sleep(0.05)
         elapsed = time.monotonic() - t0
+        if cycler is not None:
+            cycler.join(DEADLINE)
+            reasons += ["suspend/resume: %s" % p for p in cycler.problems[:3]]
+            if cycler.is_alive():
+                reasons.append("suspend/resume cycles did not finish")
+            elif not cycler.problems and cycler.under_load < case.suspend:
+                reasons.append("only %d of %d suspend/resume cycles ran under traffic" % (
+                    cycler.under_load, case.suspend))
+            if cycler.drain_us:
+                d = sorted(cycler.drain_us)
+                print("    %d cycles, %d under traffic; drain p50 %d us, p99 %d us" % (
+                    case.suspend, cycler.under_load, d[len(d) // 2], d[len(d) * 99 // 100]))
 
         if not reasons:
             if case.topo == "xconnect":
