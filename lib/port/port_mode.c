@@ -8,8 +8,8 @@
  * that nothing of the port's is consumed any more (its TX ring, its uplink's
  * RX into its guest, its peer's frames, which stay in the peer's ring);
  * packets vhacc already took from the port's TX are still delivered; once
- * none is held, the port leaves the lists and each vring's exact state is
- * recorded. vhacc never keeps a descriptor between two bursts, so there is
+ * none is held, the port leaves the lists, and each vring's position is
+ * exact and stays as long as the port is not active. vhacc never keeps a descriptor between two bursts, so there is
  * no in-flight descriptor left to complete once the workers are quiescent.
  */
 
@@ -66,21 +66,6 @@ held_packets(const struct vhacc_port *p)
 	return n;
 }
 
-/* Record every running vring's exact position (the port is out of every list). */
-static void
-record_state(struct vhacc_port *p)
-{
-	uint16_t i;
-
-	for (i = 0; i < VHACC_MAX_VRINGS; i++) {
-		struct vhacc_port_vring *vr = &p->vrings[i];
-
-		vr->saved = vr->running && vr->vq != NULL;
-		if (vr->saved)
-			vhacc_virtq_get_state(vr->vq, &vr->state);
-	}
-}
-
 /*
  * active -> stop: stop taking, deliver what is held, record. The workers
  * deliver held packets on their own; this waits for them, at most timeout_ms.
@@ -107,11 +92,11 @@ drain(struct vhacc_port *p, unsigned int timeout_ms, char *msg, size_t len)
 		}
 		rte_delay_us_sleep(100);
 	}
-	/* Out of every list: nothing of the port's is touched from here on. */
+	/* Out of every list: nothing of the port's is touched from here on,
+	 * so each vring's position (vhacc_virtq_get_state) is exact and stays. */
 	p->mode = VHACC_PORT_MODE_STOP;
 	p->draining = false;
 	vhacc_port_republish();
-	record_state(p);
 	p->last_drain_us = (rte_get_timer_cycles() - start) * 1000000 / hz;
 	return 0;
 }

@@ -53,8 +53,6 @@ struct vhacc_port_vring {
 	uint16_t vq_cap;        /* ring size vq has room for */
 	bool enabled;           /* the frontend enabled it (vring_state_changed) */
 	bool running;           /* set up from the frontend's ring; polled while the port runs */
-	bool saved;             /* state below recorded when the port entered stop */
-	struct vhacc_virtq_state state;
 };
 
 struct vhacc_port {

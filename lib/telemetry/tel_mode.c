@@ -181,7 +181,7 @@ mode_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	return post(mode_ctl, &r);
 }
 
-/* One vring's position: recorded at stop, or read live (not exact) while active. */
+/* One vring's position: exact unless the port is active (then a live reading). */
 static void
 add_vring_state(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t idx)
 {
@@ -197,10 +197,7 @@ add_vring_state(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t idx
 	c = rte_tel_data_alloc();
 	if (c == NULL)
 		return;
-	if (exact && vr->saved)
-		st = vr->state;
-	else
-		vhacc_virtq_get_state(vr->vq, &st);
+	vhacc_virtq_get_state(vr->vq, &st); /* no worker moves it unless active */
 	rte_tel_data_start_dict(c);
 	rte_tel_data_add_dict_string(c, "layout", vr->vq->packed ? "packed" : "split");
 	rte_tel_data_add_dict_int(c, "size", vr->vq->size);
@@ -214,7 +211,7 @@ add_vring_state(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t idx
 	}
 	/* descriptors the device holds: none between bursts (doc/port-modes.md) */
 	rte_tel_data_add_dict_int(c, "held", exact ? vhacc_virtq_held(vr->vq, held, 8) : 0);
-	rte_tel_data_add_dict_int(c, "exact", exact && vr->saved);
+	rte_tel_data_add_dict_int(c, "exact", exact);
 	snprintf(name, sizeof(name), "%s%u", idx % 2 ? "txq" : "rxq", idx / 2);
 	rte_tel_data_add_dict_container(d, name, c, 0);
 }
