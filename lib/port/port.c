@@ -279,6 +279,8 @@ build_entry(const struct vhacc_port *p, uint16_t qp, struct vhacc_dp_entry *e)
 		return true; /* the uplink is always drained, even with the guest away */
 	}
 	e->kind = VHACC_DP_VHOST;
+	if (p->mode != VHACC_PORT_MODE_ACTIVE && !p->draining)
+		return false; /* stopped: nothing held (the drain saw to it), nothing to poll */
 	if (p->peer != NULL && !vhacc_port_accepting(p->peer)) {
 		/* a stopped peer consumes nothing: frames stay in this guest's
 		 * ring (back-pressure); what vhacc held for it is dropped */

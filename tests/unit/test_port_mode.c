@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Port modes (lib/port/port_mode.c) on the control lcore, without a running
+ * worker: a registered worker that never runs receives the poll lists (and,
+ * registered with no QSBR thread, is quiescent at once), so the test sees
+ * exactly what the workers would be told to poll, and what no worker
+ * flushes stays held: the drain timeout path.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "vhacc_ctl.h"
+#include "vhacc_port.h"
+
+#define WORKER_LCORE 7
+
+static struct vhacc_dp_worker worker;
+static struct rte_mempool *pool;
+static char msg[256];
+
+static struct vhacc_port *
+mkport(const char *name)
+{
+	struct vhacc_port_conf c;
+	struct vhacc_port *p;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	snprintf(c.socket, sizeof(c.socket), "/tmp/%s.sock", name);
+	c.queue_pairs = 1;
+	c.mtu = 1500;
+	p = vhacc_port_create(&c, pool);
+	assert_non_null(p);
+	vhacc_port_set_qp_lcore(p, 0, WORKER_LCORE);
+	return p;
+}
+
+/* Pretend the frontend set up both vrings (memory never touched: no worker runs). */
+static void
+fake_running(struct vhacc_port *p)
+{
+	uint16_t i;
+
+	for (i = 0; i < 2; i++) {
+		p->vrings[i].vq = rte_zmalloc(NULL, vhacc_virtq_alloc_size(256), 64);
+		assert_non_null(p->vrings[i].vq);
+		p->vrings[i].vq->size = 256;
+		p->vrings[i].running = true;
+		p->vrings[i].enabled = true;
+	}
+	p->running = true;
+	vhacc_port_republish();
+}
+
+/* The entry the worker got for p's queue pair 0, or NULL. */
+static const struct vhacc_dp_entry *
+entry_of(const struct vhacc_port *p)
+{
+	const struct vhacc_dp_list *l = worker.list;
+	uint16_t i;
+
+	for (i = 0; l != NULL && i < l->n; i++)
+		if (l->e[i].qp == &p->qps[0])
+			return &l->e[i];
+	return NULL;
+}
+
+static void
+destroy(struct vhacc_port *p)
+{
+	vhacc_port_destroy(p);
+}
+
+static void
+test_parse_names(void **state)
+{
+	enum vhacc_port_mode m;
+
+	(void)state;
+	assert_int_equal(vhacc_port_mode_parse("active", &m), 0);
+	assert_int_equal(m, VHACC_PORT_MODE_ACTIVE);
+	assert_int_equal(vhacc_port_mode_parse("STOP", &m), 0);
+	assert_int_equal(m, VHACC_PORT_MODE_STOP);
+	assert_int_equal(vhacc_port_mode_parse("frozen", &m), 0);
+	assert_int_equal(m, VHACC_PORT_MODE_FREEZE);
+	assert_int_equal(vhacc_port_mode_parse("suspended", &m), -EINVAL);
+	assert_int_equal(vhacc_port_mode_parse("", &m), -EINVAL);
+	assert_int_equal(vhacc_port_mode_parse(NULL, &m), -EINVAL);
+	assert_string_equal(vhacc_port_mode_name(VHACC_PORT_MODE_FREEZE), "freeze");
+	assert_string_equal(vhacc_port_mode_name((enum vhacc_port_mode)9), "unknown");
+}
+
+/* Every transition, the same mode again, an unknown mode; what the workers poll. */
+static void
+test_transitions(void **state)
+{
+	struct vhacc_port *a = mkport("a"), *b = mkport("b");
+
+	(void)state;
+	vhacc_port_set_peer(a, b);
+	vhacc_port_set_peer(b, a);
+	fake_running(a);
+	fake_running(b);
+	assert_non_null(entry_of(a));
+	assert_non_null(entry_of(a)->src);
+	assert_ptr_equal(entry_of(a)->dst, b->vrings[0].vq);
+
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_ACTIVE, 100, msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "already"));
+
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 100, msg, sizeof(msg)), 0);
+	assert_int_equal(a->mode, VHACC_PORT_MODE_STOP);
+	assert_false(a->draining);
+	/* nothing of a polled; b's frames for a wait in b's ring (not polled either) */
+	assert_null(entry_of(a));
+	assert_null(entry_of(b));
+
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 100, msg, sizeof(msg)), 1);
+	assert_int_equal(vhacc_port_set_mode(a, (enum vhacc_port_mode)7, 100, msg, sizeof(msg)),
+		-EINVAL);
+	assert_int_equal(a->mode, VHACC_PORT_MODE_STOP);
+
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_FREEZE, 100, msg, sizeof(msg)), 0);
+	assert_int_equal(a->mode, VHACC_PORT_MODE_FREEZE);
+	assert_null(entry_of(a));
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 100, msg, sizeof(msg)), 0);
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_FREEZE, 100, msg, sizeof(msg)), 0);
+
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_ACTIVE, 100, msg, sizeof(msg)), 0);
+	assert_non_null(entry_of(a));
+	assert_non_null(entry_of(a)->src);
+	assert_non_null(entry_of(b));
+	assert_ptr_equal(entry_of(b)->dst, a->vrings[0].vq);
+
+	/* active -> freeze drains too */
+	assert_int_equal(vhacc_port_set_mode(b, VHACC_PORT_MODE_FREEZE, 100, msg, sizeof(msg)), 0);
+	assert_int_equal(b->mode, VHACC_PORT_MODE_FREEZE);
+	assert_null(entry_of(a));
+	assert_int_equal(a->mode_changes, 5);
+	assert_int_equal(b->mode_changes, 1);
+	destroy(a);
+	destroy(b);
+}
+
+/* Held packets nobody delivers: the drain times out, the port stays active and polled. */
+static void
+test_drain_timeout(void **state)
+{
+	struct vhacc_port *a = mkport("a"), *b = mkport("b");
+	struct vhacc_dp_pending *pend;
+
+	(void)state;
+	vhacc_port_set_peer(a, b);
+	vhacc_port_set_peer(b, a);
+	fake_running(a);
+	fake_running(b);
+	pend = &a->qps[0].to_dst;
+	pend->pkts[0] = rte_pktmbuf_alloc(pool);
+	assert_non_null(pend->pkts[0]);
+	pend->head = 0;
+	pend->count = 1;
+
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 20, msg, sizeof(msg)),
+		-ETIMEDOUT);
+	assert_non_null(strstr(msg, "stays active"));
+	assert_int_equal(a->mode, VHACC_PORT_MODE_ACTIVE);
+	assert_false(a->draining);
+	assert_int_equal(a->drain_failures, 1);
+	assert_non_null(entry_of(a));
+	assert_non_null(entry_of(a)->src);
+	assert_int_equal(pend->count, 1); /* still held, not lost */
+
+	/* delivered meanwhile (as a worker would): the next suspend succeeds */
+	rte_pktmbuf_free(pend->pkts[0]);
+	pend->count = 0;
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 20, msg, sizeof(msg)), 0);
+	destroy(a);
+	destroy(b);
+}
+
+/* While a is draining, b's frames for a stay in b's ring; a's held packets still go to b. */
+static void
+test_draining_lists(void **state)
+{
+	struct vhacc_port *a = mkport("a"), *b = mkport("b");
+
+	(void)state;
+	vhacc_port_set_peer(a, b);
+	vhacc_port_set_peer(b, a);
+	fake_running(a);
+	fake_running(b);
+	a->draining = true;
+	vhacc_port_republish();
+	assert_non_null(entry_of(a));
+	assert_null(entry_of(a)->src);
+	assert_ptr_equal(entry_of(a)->dst, b->vrings[0].vq);
+	assert_null(entry_of(b));
+	a->draining = false;
+	vhacc_port_republish();
+	destroy(a);
+	destroy(b);
+}
+
+int
+main(void)
+{
+	char *argv[] = {(char *)"test_port_mode", (char *)"--no-huge", (char *)"-m", (char *)"64",
+		(char *)"--no-pci", (char *)"--no-shconf", (char *)"--no-telemetry",
+		(char *)"--file-prefix", (char *)"vhacc-test-port-mode", (char *)"--log-level",
+		(char *)"error"};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_names),
+		cmocka_unit_test(test_transitions),
+		cmocka_unit_test(test_drain_timeout),
+		cmocka_unit_test(test_draining_lists),
+	};
+
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+		return 1;
+	pool = rte_pktmbuf_pool_create("test_port_mode", 256, 0, 0, 2048, SOCKET_ID_ANY);
+	if (pool == NULL || vhacc_ctl_init() != 0)
+		return 1;
+	vhacc_dp_worker_init(&worker, WORKER_LCORE, 32);
+	vhacc_port_init(&worker, 1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
