@@ -15,6 +15,18 @@ QEMU=${QEMU:-qemu-system-x86_64}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
 guest_pids=() # every QEMU started by guest_boot
 
+# A python3 that starts fast: a pyenv shim first in PATH takes 1-2 s per
+# start on a loaded machine, the system's 0.1 s; the helpers need only the
+# standard library.
+GUEST_PY=${GUEST_PY:-/usr/bin/python3}
+[[ -x $GUEST_PY ]] || GUEST_PY=python3
+# gtel <file-prefix> <command>: lib.sh's tel, through $GUEST_PY
+gtel() {
+	local client
+	client=$(command -v dpdk-telemetry.py) || return 1
+	echo "$2" | timeout 10 "$GUEST_PY" "$client" -f "$1" 2>/dev/null | tail -n 1
+}
+
 alive() { kill -0 "$1" 2>/dev/null; }
 
 stop_pid() { # pid: SIGTERM, up to 5 s, then SIGKILL; reaps it
@@ -171,8 +183,8 @@ guest_wait_done() {
 	return $rc
 }
 
-# guest_marker <console log> <MARKER>: the first "MARKER: ..." line, without
-# its time stamp and carriage return (empty if none)
+# guest_marker <console log> <MARKER> [<start>]: the first "MARKER: <start>..."
+# line, from <start> on (without its time stamp and carriage return; empty if none)
 guest_marker() {
-	grep -m1 "$2:" "$1" | tr -d '\r' | sed "s/^.*$2: *//"
+	grep -m1 -F "$2: ${3:-}" "$1" | tr -d '\r' | sed "s/^.*$2: *//"
 }

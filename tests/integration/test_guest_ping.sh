@@ -320,7 +320,7 @@ vstat() {
 	local p k v
 	V=()
 	for p in vm1 vm2; do
-		while read -r k v; do V[$p.$k]=$v; done < <(tel "$prefix" "/vhacc/port/stats,$p" | python3 -c '
+		while read -r k v; do V[$p.$k]=$v; done < <(gtel "$prefix" "/vhacc/port/stats,$p" | "$GUEST_PY" -c '
 import json, sys
 d = json.load(sys.stdin)["/vhacc/port/stats"]
 for q, c in d.items():

@@ -15,19 +15,24 @@
 #                        combined N). Per flow it reports the replies missing
 #                        below the highest sequence answered (losses, not the
 #                        request still in flight when the flows are stopped).
-#   vhacc.job=tcp-recv   nc -l -p vhacc.port; md5sum and size of what arrived
-#   vhacc.job=tcp-send   vhacc.bytes bytes of vhacc-pattern vhacc.seed to
-#                        vhacc.peer:vhacc.port with nc (retried while refused)
+#   vhacc.job=tcp-recv   nc -l -p vhacc.port, once per address family in
+#                        vhacc.afs (4,6: one transfer over IPv4, then one
+#                        over IPv6); md5sum and size of what arrived
+#   vhacc.job=tcp-send   per family, vhacc.bytes bytes of vhacc-pattern
+#                        (seed vhacc.seed + family) to vhacc.peer (IPv4) or
+#                        vhacc.peer6 (IPv6), port vhacc.port, with nc
+#                        (retried while refused)
+#   vhacc.ip6=ADDR/LEN   an IPv6 address as well (no duplicate address detection)
 #
 # Console markers (one line each): GUEST-BOOT, GUEST-MODULES, GUEST-NIC,
 # GUEST-QUEUES, GUEST-LINK as in tests/guest/init, then
 #   mqlive:   GUEST-MQLIVE: flows=N started
 #             GUEST-CHANNELS: set=N rc=R max_combined=M combined=C rx=K tx=K
 #             GUEST-FLOW: flow=I sent=S received=R last_seq=L missing=M
-#   tcp-recv: GUEST-TCP-LISTEN: port=P
-#             GUEST-TCP-RECV: rc=R bytes=B md5=HEX secs=S
-#             GUEST-TCP-CMP: same | GUEST-TCP-CMP: <cmp's first difference>
-#   tcp-send: GUEST-TCP-SEND: rc=R bytes=B tries=T secs=S
+#   tcp-recv: GUEST-TCP-LISTEN: af=F port=P
+#             GUEST-TCP-RECV: af=F rc=R bytes=B md5=HEX secs=S
+#             GUEST-TCP-CMP: af=F same | GUEST-TCP-CMP: af=F <cmp's first difference>
+#   tcp-send: GUEST-TCP-SEND: af=F rc=R bytes=B tries=T secs=S
 #   both:     GUEST-TCPSTAT: InSegs=.. OutSegs=.. RetransSegs=.. InErrs=.. InCsumErrors=..
 #   GUEST-STATS, GUEST-ERROR: <reason>, GUEST-DONE
 # shellcheck disable=SC3043 # busybox ash has local
@@ -59,6 +64,9 @@ flows=1
 port=5001
 seed=1
 bytes=4194304
+ip6=
+peer6=
+afs=4
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	vhacc.ip=*) ip_cidr=${arg#*=} ;;
@@ -71,6 +79,9 @@ for arg in $(cat /proc/cmdline); do
 	vhacc.port=*) port=${arg#*=} ;;
 	vhacc.seed=*) seed=${arg#*=} ;;
 	vhacc.bytes=*) bytes=${arg#*=} ;;
+	vhacc.ip6=*) ip6=${arg#*=} ;;
+	vhacc.peer6=*) peer6=${arg#*=} ;;
+	vhacc.afs=*) afs=$(echo "${arg#*=}" | tr , ' ') ;;
 	esac
 done
 
@@ -107,8 +118,11 @@ say "GUEST-NIC: $ifname mac=$(cat /sys/class/net/$ifname/address) features=$(cat
 say "GUEST-QUEUES: $(queues)"
 
 ip link set lo up
+# No duplicate address detection: the IPv6 address is usable at once.
+[ -n "$ip6" ] && echo 0 >/proc/sys/net/ipv6/conf/$ifname/accept_dad
 ip link set "$ifname" up
 ip addr add "$ip_cidr" dev "$ifname"
+[ -n "$ip6" ] && ip -6 addr add "$ip6" dev "$ifname"
 # A permanent neighbour entry (busybox ip has no "neigh replace"; arp -s does it).
 if [ -n "$peer_mac" ] && ! arp -i "$ifname" -s "$peer" "$peer_mac" 2>/dev/console; then
 	say "GUEST-ERROR: arp -s $peer $peer_mac failed"
@@ -139,7 +153,7 @@ tcpstat() {
 }
 
 job_mqlive() {
-	local i pids= out rc cmd arg
+	local i pids="" out rc cmd arg
 	i=0
 	while [ $i -lt "$flows" ]; do
 		# No -c: the flows run until "stop" (-w: a bound should the host vanish).
@@ -185,53 +199,59 @@ job_mqlive() {
 }
 
 job_tcp_recv() {
-	local t0 t1 rc got
+	local af t0 t1 rc got
 	mkfifo /tmp/nc.in
-	say "GUEST-TCP-LISTEN: port=$port"
-	t0=$(uptime_cs)
-	# stdin that never ends: on EOF busybox nc would shut its sending half
-	# down, and the sender's nc would stop at that.
-	nc -l -p "$port" <>/tmp/nc.in >/tmp/data
-	rc=$?
-	t1=$(uptime_cs)
-	got=$(wc -c </tmp/data)
-	say "GUEST-TCP-RECV: rc=$rc bytes=$got md5=$(md5sum </tmp/data | cut -d' ' -f1) secs=$(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10))"
-	# Where it went wrong, if it did (the host compares the digest).
-	if vhacc-pattern "$seed" "$bytes" | cmp - /tmp/data >/tmp/cmp 2>&1; then
-		say "GUEST-TCP-CMP: same"
-	else
-		say "GUEST-TCP-CMP: $(head -n 1 /tmp/cmp)"
-	fi
-	rm -f /tmp/data
+	for af in $afs; do
+		say "GUEST-TCP-LISTEN: af=$af port=$port"
+		t0=$(uptime_cs)
+		# stdin that never ends: on EOF busybox nc would shut its sending
+		# half down, and the sender's nc would stop at that. One listener
+		# takes IPv4 and IPv6.
+		nc -l -p "$port" <>/tmp/nc.in >/tmp/data
+		rc=$?
+		t1=$(uptime_cs)
+		got=$(wc -c </tmp/data)
+		say "GUEST-TCP-RECV: af=$af rc=$rc bytes=$got md5=$(md5sum </tmp/data | cut -d' ' -f1) secs=$(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10))"
+		# Where it went wrong, if it did (the host compares the digest).
+		if vhacc-pattern $((seed + af)) "$bytes" | cmp - /tmp/data >/tmp/cmp 2>&1; then
+			say "GUEST-TCP-CMP: af=$af same"
+		else
+			say "GUEST-TCP-CMP: af=$af $(head -n 1 /tmp/cmp)"
+		fi
+		rm -f /tmp/data
+	done
 	tcpstat
 }
 
 job_tcp_send() {
-	local i t0 t1 rc tries
-	# The receiver is up once it answers a ping (its address is configured).
-	i=0
-	until ping -c 1 -W 1 "$peer" >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ $i -ge 120 ]; then
-			say "GUEST-ERROR: no ping reply from $peer"
-			return
-		fi
+	local af dst i t0 t1 rc tries
+	for af in $afs; do
+		dst=$peer
+		[ "$af" = 6 ] && dst=$peer6
+		# The receiver is up once it answers a ping (its address is configured).
+		i=0
+		until ping -"$af" -c 1 -W 1 "$dst" >/dev/null 2>&1; do
+			i=$((i + 1))
+			if [ $i -ge 120 ]; then
+				say "GUEST-ERROR: no ping reply from $dst"
+				return
+			fi
+		done
+		# nc fails at once while the receiver does not listen (yet, or again): retry.
+		tries=0
+		while :; do
+			tries=$((tries + 1))
+			t0=$(uptime_cs)
+			vhacc-pattern $((seed + af)) "$bytes" | nc "$dst" "$port" >/dev/null 2>/tmp/nc.err
+			rc=$?
+			t1=$(uptime_cs)
+			[ $rc = 0 ] && break
+			[ $tries -ge 120 ] && break
+			sleep 0.5
+		done
+		[ $rc = 0 ] || say "GUEST-ERROR: nc $dst $port: $(head -n 1 /tmp/nc.err)"
+		say "GUEST-TCP-SEND: af=$af rc=$rc bytes=$bytes tries=$tries secs=$(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10))"
 	done
-	# nc fails at once while the receiver does not listen yet: retry.
-	tries=0
-	t0=$(uptime_cs)
-	while :; do
-		tries=$((tries + 1))
-		vhacc-pattern "$seed" "$bytes" | nc "$peer" "$port" >/dev/null 2>/tmp/nc.err
-		rc=$?
-		[ $rc = 0 ] && break
-		[ $tries -ge 120 ] && break
-		sleep 0.5
-		t0=$(uptime_cs)
-	done
-	t1=$(uptime_cs)
-	[ $rc = 0 ] || say "GUEST-ERROR: nc: $(head -n 1 /tmp/nc.err)"
-	say "GUEST-TCP-SEND: rc=$rc bytes=$bytes tries=$tries secs=$(((t1 - t0) / 100)).$(((t1 - t0) % 100 / 10))"
 	tcpstat
 }
 
