@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "devstate_priv.h"
 
@@ -143,6 +144,7 @@ ds_rule_vq_ring(const struct vhacc_devstate_vq *vq, uint64_t driver_features, st
 int
 ds_rule_inflight(const struct vhacc_devstate_vq *vq, struct ds_err *e)
 {
+	uint64_t seen[VHACC_DEVSTATE_MAX_VQ_SIZE / 64]; /* ids met so far */
 	uint16_t i, j;
 
 	if (vq->n_inflight > VHACC_DEVSTATE_MAX_INFLIGHT)
@@ -151,6 +153,9 @@ ds_rule_inflight(const struct vhacc_devstate_vq *vq, struct ds_err *e)
 	if (vq->n_inflight > vq->size)
 		return ds_fail(e, -EINVAL, "vq %u: %u in-flight descriptors in a ring of %u",
 			vq->index, vq->n_inflight, vq->size);
+	if (vq->n_inflight == 0)
+		return 0;
+	memset(seen, 0, ((vq->size + 63u) / 64) * sizeof(seen[0]));
 	for (i = 0; i < vq->n_inflight; i++) {
 		const struct vhacc_devstate_inflight *f = &vq->inflight[i];
 
@@ -161,11 +166,14 @@ ds_rule_inflight(const struct vhacc_devstate_vq *vq, struct ds_err *e)
 			return ds_fail(e, -EINVAL,
 				"vq %u: in-flight entry %u: ndesc %u out of range %u..%u", vq->index, i,
 				f->ndesc, vq->packed ? 1 : 0, vq->size);
-		for (j = 0; j < i; j++)
-			if (vq->inflight[j].id == f->id)
-				return ds_fail(e, -EINVAL,
-					"vq %u: in-flight entries %u and %u have the same id %u",
-					vq->index, j, i, f->id);
+		if (seen[f->id / 64] & (1ULL << (f->id % 64))) {
+			for (j = 0; vq->inflight[j].id != f->id; j++)
+				;
+			return ds_fail(e, -EINVAL,
+				"vq %u: in-flight entries %u and %u have the same id %u", vq->index, j,
+				i, f->id);
+		}
+		seen[f->id / 64] |= 1ULL << (f->id % 64);
 	}
 	return 0;
 }

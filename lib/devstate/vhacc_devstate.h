@@ -94,7 +94,8 @@ int vhacc_devstate_encode(const struct vhacc_devstate *s, void *buf, size_t cap,
 /*
  * Decode buf[0..len) into *s. On failure *s is untouched and err (if not
  * NULL) holds a message such as
- * "part 0x5f2 vhacc_vq_state (selector 3) at offset 412: last_avail_idx 300 >= size 256".
+ * "part 0x5f2 vhacc_vq_state (selector 3) at offset 412: vq 3: last_avail_idx 300 >= size 256
+ * (packed ring)".
  */
 int vhacc_devstate_decode(const void *buf, size_t len, struct vhacc_devstate *s, char *err,
 	size_t errlen);
