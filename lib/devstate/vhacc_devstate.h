@@ -102,9 +102,10 @@ int vhacc_devstate_decode(const void *buf, size_t len, struct vhacc_devstate *s,
 
 /*
  * Can s be loaded into a port offering device_features with max_qps queue
- * pairs? Refuses (-ENOTSUP) driver features the port does not offer, a
- * ring layout that disagrees with VIRTIO_F_RING_PACKED in the driver
- * features, more queue pairs than the port has; an invalid s: -EINVAL.
+ * pairs? -ENOTSUP: driver features the port does not offer, more queue
+ * pairs than the port has. -EINVAL: s itself breaks a rule the decoder
+ * checks (a ring layout that disagrees with VIRTIO_F_RING_PACKED in the
+ * driver features, driver features outside the state's device features, ...).
  */
 int vhacc_devstate_check(const struct vhacc_devstate *s, uint64_t device_features,
 	uint16_t max_qps, char *err, size_t errlen);
