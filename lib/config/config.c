@@ -97,7 +97,7 @@ const struct vhacc_feature_name vhacc_feature_names[] = {
 
 static const char *const global_keys[] = {"run_dir", "mbufs", "burst", NULL};
 static const char *const port_keys[] = {
-	"socket", "mode", "queue_pairs", "offer", "mask", "mac", "mtu", "attach", NULL};
+	"socket", "mode", "queue_pairs", "offer", "mask", "mac", "mtu", "attach", "start_mode", NULL};
 static const char *const worker_keys[] = {"queues", NULL};
 
 const char *
@@ -618,6 +618,15 @@ set_port(struct vhacc_port_conf *p, struct feat_layer *fl, const char *name, cha
 			p->client = true;
 		else
 			return fail(s, key, "'" Q "' is not server or client", v);
+		return 0;
+	}
+	if (strcmp(name, "start_mode") == 0) {
+		if (strcmp(v, "active") == 0)
+			p->start_frozen = false;
+		else if (strcmp(v, "freeze") == 0)
+			p->start_frozen = true;
+		else
+			return fail(s, key, "'" Q "' is not active or freeze", v);
 		return 0;
 	}
 	if (strcmp(name, "queue_pairs") == 0) {

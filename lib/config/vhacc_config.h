@@ -48,6 +48,7 @@ struct vhacc_port_conf {
 	char socket
 		[VHACC_PATH_MAX]; /* absolute after validation (relative ones are under run_dir) */
 	bool client;              /* mode = client: vhacc connects and reconnects */
+	bool start_frozen;        /* start_mode = freeze: not polled until state_load + resume */
 	uint16_t queue_pairs;     /* 1..VHACC_MAX_QUEUE_PAIRS, default 1 */
 	uint64_t features; /* offered features after offer/mask (+ mq, ctrl_vq: validation) */
 	uint64_t masked;   /* features removed by a mask since the last offer */

@@ -79,6 +79,7 @@ vhacc_port_create(const struct vhacc_port_conf *conf, struct rte_mempool *mp)
 	p->mp = mp;
 	p->numa_node = mp != NULL ? mp->socket_id : 0;
 	p->vid = -1;
+	p->mode = conf->start_frozen ? VHACC_PORT_MODE_FREEZE : VHACC_PORT_MODE_ACTIVE;
 	for (i = 0; i < VHACC_MAX_QUEUE_PAIRS; i++)
 		p->qp_lcore[i] = UINT32_MAX;
 	ports[id] = p;
@@ -113,6 +114,7 @@ vhacc_port_destroy(struct vhacc_port *p)
 	}
 	for (i = 0; i < VHACC_MAX_VRINGS; i++)
 		rte_free(p->vrings[i].vq);
+	rte_free(p->loaded);
 	rte_free(p->qps);
 	rte_free(p);
 }

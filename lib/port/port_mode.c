@@ -118,6 +118,14 @@ vhacc_port_set_mode(struct vhacc_port *p, enum vhacc_port_mode m, unsigned int t
 			vhacc_port_mode_name(m));
 		return 1;
 	}
+	if (old == VHACC_PORT_MODE_FREEZE && m != VHACC_PORT_MODE_FREEZE) {
+		/* a loaded state must fit the rings the frontend set up */
+		ret = vhacc_port_state_apply(p, msg, len);
+		if (ret != 0) {
+			VHACC_LOG(port_mode, WARNING, "%s", msg);
+			return ret;
+		}
+	}
 	if (old == VHACC_PORT_MODE_ACTIVE) {
 		ret = drain(p, timeout_ms, msg, len);
 		if (ret != 0) {

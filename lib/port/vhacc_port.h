@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "vhacc_config.h"
+#include "vhacc_devstate.h"
 #include "vhacc_dp.h"
 #include "vhacc_virtq.h"
 
@@ -82,6 +83,8 @@ struct vhacc_port {
 	uint64_t mode_changes;  /* successful transitions */
 	uint64_t drain_failures;
 	uint64_t last_drain_us; /* the last entry into stop, request to drained */
+	struct vhacc_devstate *loaded; /* port_state.c: loaded in freeze, applied on leaving it */
+	bool state_loaded;
 
 	/* datapath: one per queue pair, and the lcore that polls it */
 	struct vhacc_dp_qp *qps;
@@ -150,6 +153,20 @@ int vhacc_port_mode_parse(const char *s, enum vhacc_port_mode *m);
  */
 int vhacc_port_set_mode(struct vhacc_port *p, enum vhacc_port_mode m, unsigned int timeout_ms,
 	char *msg, size_t len);
+
+/*
+ * Device state (port_state.c). Get: the state of a stopped or frozen port
+ * (-EBUSY while active). Load: keep s for the frozen port (-EBUSY in
+ * another mode; -ENOTSUP/-EINVAL if it does not fit the port). Apply (when
+ * the port leaves freeze): every vring the state names takes its position,
+ * checked against the ring; -EAGAIN (not all set up yet) or -ESTALE (the
+ * ring disagrees) leave everything as it was. msg: a one-line explanation.
+ */
+int vhacc_port_state_get(const struct vhacc_port *p, struct vhacc_devstate *s, char *msg,
+	size_t len);
+int vhacc_port_state_load(struct vhacc_port *p, const struct vhacc_devstate *s, char *msg,
+	size_t len);
+int vhacc_port_state_apply(struct vhacc_port *p, char *msg, size_t len);
 
 /* Sum of stats of a vring (0 if never started). */
 void vhacc_port_vring_stats(const struct vhacc_port *p, uint16_t idx, struct vhacc_virtq_stats *st);

@@ -9,5 +9,7 @@
 
 /* Register the port mode commands (tel_mode.c). 0 or non-zero. */
 int vhacc_telemetry_mode_init(void);
+/* Register the device-state commands (tel_state.c). 0 or non-zero. */
+int vhacc_telemetry_state_init(void);
 
 #endif /* VHACC_TEL_PRIV_H */

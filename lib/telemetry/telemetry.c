@@ -356,5 +356,6 @@ vhacc_telemetry_init(void)
 	ret |= rte_telemetry_register_cmd("/vhacc/lcores", lcores_cb,
 		"Worker lcores: queue pairs they poll, busy/idle. No parameters");
 	ret |= vhacc_telemetry_mode_init();
+	ret |= vhacc_telemetry_state_init();
 	return ret == 0 ? 0 : -EINVAL;
 }

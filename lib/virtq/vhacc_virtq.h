@@ -280,6 +280,20 @@ struct vhacc_virtq_state {
 
 void vhacc_virtq_get_state(const struct vhacc_virtq *q, struct vhacc_virtq_state *st);
 
+/*
+ * Control lcore, queue not polled: move the queue to position st (a loaded
+ * device state). -EINVAL for a packed index not below the ring size.
+ */
+int vhacc_virtq_set_state(struct vhacc_virtq *q, const struct vhacc_virtq_state *st);
+
+/*
+ * Does position st agree with what the ring in guest memory shows the
+ * device did? Split: used->idx equals st's used index. Packed: the
+ * descriptor before st's used position was marked used in its lap and the
+ * one at it was not (yet) in st's lap. Control lcore, queue not polled.
+ */
+bool vhacc_virtq_state_matches_ring(const struct vhacc_virtq *q, const struct vhacc_virtq_state *st);
+
 /* Chains the device currently holds (taken from avail, not yet used); returns the count. */
 uint16_t vhacc_virtq_held(const struct vhacc_virtq *q, struct vhacc_virtq_held *out, uint16_t max);
 

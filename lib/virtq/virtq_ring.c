@@ -116,6 +116,41 @@ vhacc_virtq_get_state(const struct vhacc_virtq *q, struct vhacc_virtq_state *st)
 	st->used_wrap = q->used_wrap;
 }
 
+int
+vhacc_virtq_set_state(struct vhacc_virtq *q, const struct vhacc_virtq_state *st)
+{
+	if (q->packed && (st->last_avail_idx >= q->size || st->last_used_idx >= q->size))
+		return -EINVAL;
+	q->last_avail_idx = st->last_avail_idx;
+	q->last_used_idx = st->last_used_idx;
+	q->avail_wrap = q->packed && st->avail_wrap;
+	q->used_wrap = q->packed && st->used_wrap;
+	q->signalled_used_valid = false; /* the next notification decision signals */
+	return 0;
+}
+
+bool
+vhacc_virtq_state_matches_ring(const struct vhacc_virtq *q, const struct vhacc_virtq_state *st)
+{
+	const uint16_t used_bit = 1u << VRING_PACKED_DESC_F_USED;
+	uint16_t prev, f_prev, f_at;
+	bool prev_wrap;
+
+	if (!q->packed)
+		return __atomic_load_n(&q->used->idx, __ATOMIC_ACQUIRE) == st->last_used_idx;
+	if (st->last_used_idx >= q->size)
+		return false;
+	if (q->size == 1)
+		return true; /* one slot: nothing to compare it with */
+	prev = st->last_used_idx == 0 ? q->size - 1 : st->last_used_idx - 1;
+	prev_wrap = st->last_used_idx == 0 ? !st->used_wrap : st->used_wrap;
+	f_prev = __atomic_load_n(&q->desc_packed[prev].flags, __ATOMIC_ACQUIRE);
+	f_at = __atomic_load_n(&q->desc_packed[st->last_used_idx].flags, __ATOMIC_ACQUIRE);
+	/* USED is what the device writes: the driver sets it to the opposite of
+	 * its wrap counter when it makes a descriptor available */
+	return !!(f_prev & used_bit) == prev_wrap && !!(f_at & used_bit) != st->used_wrap;
+}
+
 uint16_t
 vhacc_virtq_held(const struct vhacc_virtq *q, struct vhacc_virtq_held *out, uint16_t max)
 {
