@@ -51,10 +51,13 @@ LINGER = 0.5        # seconds to wait after the expected count, to see extras
 
 class Case:
     def __init__(self, topo, mrg, inorder, qsize, jumbo=False, small_bufs=False, packed=False,
-                 suspend=0):
+                 suspend=0, upgrade=False):
         self.topo, self.mrg, self.inorder, self.qsize, self.jumbo = topo, mrg, inorder, qsize, jumbo
         # suspend: suspend/resume cycles of every port while the traffic runs
         self.suspend = suspend
+        # upgrade: vhacc replaced by a new process in the middle of the traffic
+        # (suspend, state_save, stop, start frozen, state_load, resume)
+        self.upgrade = upgrade
         # packed: virtio_user packed_vq=1 (vhacc offers VIRTIO_F_RING_PACKED);
         # "A": frontend A packed, B split (frames cross between the two layouts)
         self.packed = packed
@@ -75,7 +78,8 @@ class Case:
         return "%s%s %s mrg=%d inorder=%d qsize=%d%s" % (
             topo, " jumbo" + (" small-bufs" if self.small_bufs else "") if self.jumbo else "",
             {True: "packed", "A": "packed-split"}.get(self.packed, "split"), self.mrg,
-            self.inorder, self.qsize, " suspend=%d" % self.suspend if self.suspend else "")
+            self.inorder, self.qsize, " suspend=%d" % self.suspend if self.suspend else "") + (
+            " hot-upgrade" if self.upgrade else "")
 
 
 def all_cases():
@@ -92,6 +96,8 @@ def all_cases():
     cases += [Case("ring", 1, 1, 256, packed=True)]
     cases += [Case("xconnect", m, 1, 256, packed="A") for m in (0, 1)]
     # port modes: suspend/resume cycles under traffic, nothing lost or duplicated
+    cases += [Case("xconnect", 1, 0, 256, upgrade=True),
+              Case("xconnect", 0, 1, 1024, upgrade=True)]
     cases += [Case("xconnect", 1, 0, 256, suspend=100),
               Case("xconnect", 1, 1, 256, packed=True, suspend=100),
               Case("loopback", 0, 1, 256, suspend=50)]
@@ -151,6 +157,8 @@ class Endpoint:
 
 def virtio_vdev(case, sock, role="A"):
     packed = case.packed is True or (case.packed == "A" and role == "A")
+    if getattr(case, "upgrade", False):  # the frontend listens; vhacc connects
+        sock = sock.replace(".sock", "-fe.sock") + ",server=1"
     return ("net_virtio_user0,path=%s,queues=1,queue_size=%d,mrg_rxbuf=%d,in_order=%d,packed_vq=%d"
             % (sock, case.qsize, case.mrg, case.inorder, int(packed)))
 
@@ -195,6 +203,63 @@ class SuspendCycles(threading.Thread):
             self.problems.append(str(e))
 
 
+class HotUpgrade(threading.Thread):
+    """Replace vhacc in the middle of the traffic: once vm1 has sent a third of
+    its frames, suspend every port and save its device state, stop vhacc,
+    start a new one with the ports frozen, wait for the frontends to be
+    reconnected, load the states and resume. Problems are collected."""
+
+    def __init__(self, backend, ports, total):
+        super().__init__(daemon=True)
+        self.backend, self.ports, self.total = backend, ports, total
+        self.problems, self.sent_at_suspend, self.timings = [], None, {}
+
+    def expect(self, r, what, **want):
+        if not r.get("ok") or any(r.get(k) != v for k, v in want.items()):
+            raise RuntimeError("%s: %s" % (what, r))
+        return r
+
+    def run(self):
+        b, d = self.backend, self.backend.run_dir
+        try:
+            with VhaccTelemetry(prefix=b.prefix) as t:
+                deadline = time.monotonic() + DEADLINE
+                while t.call("/vhacc/port/stats", "vm1")["txq0"]["packets"] < self.total // 3:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("traffic never reached a third of its frames")
+                    time.sleep(0.005)
+                t0 = time.monotonic()
+                for p in self.ports:
+                    self.expect(t.call("/vhacc/port/suspend", p, 1000), "suspend " + p,
+                                mode="stop")
+                self.sent_at_suspend = t.call("/vhacc/port/stats", "vm1")["txq0"]["packets"]
+                for p in self.ports:
+                    self.expect(t.call("/vhacc/port/state_save", p, "%s/%s.state" % (d, p)),
+                                "state_save " + p)
+            self.timings["suspend+save"] = time.monotonic() - t0
+            problem = b.replace()
+            if problem:
+                self.problems.append(problem)
+            with VhaccTelemetry(prefix=b.prefix) as t:
+                deadline = time.monotonic() + DEADLINE
+                for p in self.ports:
+                    info = t.call("/vhacc/port/info", p)
+                    if info.get("mode") != "freeze":
+                        raise RuntimeError("new vhacc: %s starts in mode %s" % (p, info))
+                    while t.call("/vhacc/port/info", p).get("vrings_running") != 2:
+                        if time.monotonic() > deadline:
+                            raise RuntimeError("%s: the frontend did not reconnect" % p)
+                        time.sleep(0.05)
+                for p in self.ports:
+                    self.expect(t.call("/vhacc/port/state_load", p, "%s/%s.state" % (d, p)),
+                                "state_load " + p)
+                for p in self.ports:
+                    self.expect(t.call("/vhacc/port/resume", p), "resume " + p, mode="active")
+            self.timings["total"] = time.monotonic() - t0
+        except (RuntimeError, TelemetryError, KeyError) as e:
+            self.problems.append(str(e))
+
+
 def run_case(case, args, run_dir):
     """Returns (status, reasons, info): status "PASS" or "FAIL"; info has
     "elapsed" (transfer seconds) and "procs" (the processes, for their logs)."""
@@ -206,6 +271,8 @@ def run_case(case, args, run_dir):
         backend = NetVhost(case, run_dir, tag + "-be")
     n = args.count
     lengths = traffic.sizes(n, extra=JUMBO_SIZES if case.jumbo else ())
+    if case.upgrade:
+        lengths = traffic.sizes(n * 20, lo=60, hi=600)  # traffic that outlasts the upgrade
     if case.suspend:
         # many small frames (60..200 bytes), so that the cycles fit in the traffic
         lengths = traffic.sizes(n * 50, lo=60, hi=120)
@@ -238,11 +305,13 @@ def run_case(case, args, run_dir):
             ep.start_ports()
         for ep in eps:
             ep.tp.wait_link(1)
-            retry_fwd(ep.tp)
+            retry_fwd(ep.tp, patient=case.upgrade)
         time.sleep(SETTLE)
         if not backend.alive():
             raise Failure("backend exited before traffic")
-        cycler = None
+        cycler = upgrader = None
+        if case.upgrade:
+            upgrader = HotUpgrade(backend, ["vm1", "vm2"], len(flow0))
         if case.suspend:
             ports = ["vm1", "vm2"] if case.topo == "xconnect" else ["vm1"]
             cycler = SuspendCycles(backend.prefix, ports, case.suspend, len(flow0))
@@ -252,6 +321,8 @@ def run_case(case, args, run_dir):
             ep.tp.send("start")
         if cycler is not None:
             cycler.start()
+        if upgrader is not None:
+            upgrader.start()
         for ep in eps:
             ep.tp.wait_for(r"testpmd> ", 15, start=ep.start_at)
 
@@ -268,11 +339,23 @@ def run_case(case, args, run_dir):
             if now - last_change > STALL or now - t0 > DEADLINE:
                 reasons.append("transfer stalled after %.1fs" % (now - t0))
                 break
-            if not backend.alive():
+            if not backend.alive() and not (upgrader is not None and upgrader.is_alive()):
                 reasons.append("backend died during traffic")
                 break
             time.sleep(0.05)
         elapsed = time.monotonic() - t0
+        if upgrader is not None:
+            upgrader.join(DEADLINE)
+            reasons += ["hot upgrade: %s" % p for p in upgrader.problems[:3]]
+            if upgrader.is_alive():
+                reasons.append("hot upgrade did not finish")
+            elif not upgrader.problems and upgrader.sent_at_suspend >= len(flow0):
+                reasons.append("hot upgrade came after the traffic (%d frames)" % len(flow0))
+            elif not upgrader.problems:
+                print("    upgraded after %s of %d frames: suspend+save %.0f ms, in all %.2f s" % (
+                    upgrader.sent_at_suspend, len(flow0),
+                    upgrader.timings.get("suspend+save", 0) * 1000,
+                    upgrader.timings.get("total", 0)))
         if cycler is not None:
             cycler.join(DEADLINE)
             reasons += ["suspend/resume: %s" % p for p in cycler.problems[:3]]
@@ -293,6 +376,16 @@ def run_case(case, args, run_dir):
                 expect = {"vm1": (flow0, flow1, ())}
             else:
                 expect = {"vm1": (flow0, flow0, ())}
+            if case.upgrade:
+                # the new vhacc counted only what it moved: no drop, no broken ring
+                expect = {}
+                for port in ("vm1", "vm2"):
+                    st = backend.tel_json("/vhacc/port/stats," + port)
+                    for q in ("txq0", "rxq0", "qp0"):
+                        bad = {k: v for k, v in st.get(q, {}).items()
+                               if (k.startswith("drop") or k == "broken") and v}
+                        if bad:
+                            reasons.append("new vhacc %s %s: %s" % (port, q, bad))
             reasons += ["%s: %s" % (backend.name, p) for p in backend.check(expect)]
         else:
             for ep in eps:

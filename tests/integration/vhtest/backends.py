@@ -22,10 +22,11 @@ from .testpmd import Testpmd
 MEMIF_SOCK = "memif.sock"
 
 
-def retry_fwd(tp):
-    """io forwarding that waits (up to 0.2 s a burst) for room instead of dropping."""
+def retry_fwd(tp, patient=False):
+    """io forwarding that waits (up to 0.2 s a burst; patient: 60 s, for a backend
+    being replaced) for room instead of dropping."""
     tp.cmd("set fwd io retry")
-    tp.cmd("set burst tx delay 10 retry 20000")
+    tp.cmd("set burst tx delay 1000 retry 60000" if patient else "set burst tx delay 10 retry 20000")
 
 
 class NetVhost:
@@ -90,6 +91,7 @@ class Vhacc:
     def __init__(self, case, run_dir, prefix, binary):
         self.case, self.run_dir, self.prefix, self.binary = case, run_dir, prefix, binary
         self.procs = []
+        self.frozen, self.generation, self.base_prefix = False, 1, prefix
 
     def config(self):
         c, d = self.case, self.run_dir
@@ -100,27 +102,43 @@ class Vhacc:
         qps = "queue_pairs = %d\n" % c.qps if getattr(c, "qps", 1) > 1 else ""
         # packed-ring cases need nothing here: vhacc offers packed by default and the
         # frontend (virtio_user packed_vq=1) chooses it
-        text = ("[global]\nrun_dir = %s\nmbufs = 16384\n\n"
-                "[port vm1]\nsocket = vm1.sock\nmode = server\n%s%sattach = %s\n" % (
-                    d, mtu, qps, attach))
+        # upgrade cases: vhacc is the vhost-user client of server-mode frontends (it
+        # reconnects when it is replaced); the new process starts frozen
+        if getattr(c, "upgrade", False):
+            sock = "socket = %s-fe.sock\nmode = client\n"
+            qps += "start_mode = freeze\n" if self.frozen else ""
+        else:
+            sock = "socket = %s.sock\nmode = server\n"
+        text = ("[global]\nrun_dir = %s\nmbufs = 16384\n\n[port vm1]\n%s%s%sattach = %s\n" % (
+            d, sock % "vm1", mtu, qps, attach))
         if c.topo == "xconnect":
-            text += "\n[port vm2]\nsocket = vm2.sock\nmode = server\n%s%sattach = xconnect:vm1\n" % (
-                mtu, qps)
+            text += "\n[port vm2]\n%s%s%sattach = xconnect:vm1\n" % (sock % "vm2", mtu, qps)
         for lcore, queues in sorted(getattr(c, "workers", {}).items()):
             text += "\n[worker %d]\nqueues = %s\n" % (lcore, queues)
         return text
 
     def start(self):
-        conf = os.path.join(self.run_dir, "vhacc.conf")
+        g = "" if self.generation == 1 else str(self.generation)
+        conf = os.path.join(self.run_dir, "vhacc%s.conf" % g)
         with open(conf, "w") as f:
             f.write(self.config())
         # a case may map several worker lcores onto the machine's CPUs (--lcores)
         lcores = getattr(self.case, "eal_lcores", ["-l", "0,1"])
         argv = [self.binary, "-c", conf, "--"] + list(lcores) + ["--in-memory", "--no-pci",
                                                                   "--file-prefix", self.prefix]
-        self.p = Proc("vhacc", argv, os.path.join(self.run_dir, "vhacc.log"))
+        self.p = Proc("vhacc" + g, argv, os.path.join(self.run_dir, "vhacc%s.log" % g))
         self.procs.append(self.p)
         self.p.wait_for(r"vhacc: ready", 60)
+
+    def replace(self):
+        """Stop this vhacc (SIGTERM) and start a new one whose ports start frozen,
+        with another file prefix. Returns a problem string or None."""
+        problem = self.stop()
+        self.generation += 1
+        self.prefix = "%s-%d" % (self.base_prefix, self.generation)
+        self.frozen = True
+        self.start()
+        return problem
 
     def alive(self):
         return self.p.alive()
