@@ -236,6 +236,7 @@ def usage_cases(ctl):
                        ("port-add value with a comma", ["port-add", "vm3", "attach=ethdev:a,b=c"]),
                        ("PORT with a comma", ["resume", "vm1,2"]),
                        ("state-save FILE with a comma", ["state-save", "vm1", "/tmp/a,b"]),
+                       ("state-load FILE longer than vhacc takes", ["state-load", "vm1", "/" + "x" * 300]),
                        ("too many arguments", ["resume", "vm1", "vm2"])):
         ctl.expect("usage error exits 2: " + name, args, rc=2, err=r"usage: vhacc-ctl")
 
@@ -398,7 +399,7 @@ def vhacc_cases(ctl, tp, prefix, tmp):
     ctl.expect("mode vm1 freeze again: exit 0, says so", ["mode", "vm1", "freeze"],
                out=r"^vm1: already in mode freeze, nothing changed$")
     ctl.expect("mode vm1 reads freeze", ["mode", "vm1"], out=r"^vm1: freeze$")
-    state_cases(ctl, tmp)
+    attempt = state_cases(ctl, tmp)
     ctl.expect("resume vm1 from freeze", ["resume", "vm1"], out=r"^vm1: active \(was freeze\)$")
     ctl.expect("resume again: exit 0, says so", ["resume", "vm1"],
                out=r"^vm1: already in mode active, nothing changed$")
@@ -407,6 +408,7 @@ def vhacc_cases(ctl, tp, prefix, tmp):
                          "ok 1, mode active, changed 1"))
     ctl.expect("queue-state while active: exact 0", ["--json", "queue-state", "vm1"],
                js=jcheck(lambda d: d["mode"] == "active" and d["rxq0"]["exact"] == 0, "exact 0"))
+    state_active_case(attempt)
     ctl.expect("mode vm1 stop, then active, through --socket",
                ["--socket", "/var/run/dpdk/%s/dpdk_telemetry.v2" % prefix, "mode", "vm1", "stop"],
                out=r"^vm1: stop \(was active, drained in \d+ us\)$", prefix=False)
@@ -486,7 +488,16 @@ def state_cases(ctl, tmp):
         attempt("state-load vm1 FILE", ["state-load", "vm1", os.path.join(tmp, "missing.state")],
                 rc=1, err=r"state-load vm1")
     attempt("state-load of a missing file: exit 1", ["state-load", "vm1",
-                                                     os.path.join(tmp, "missing.state")], rc=1)
+                                                     os.path.join(tmp, "missing.state")], rc=1,
+            err=r"state-load vm1: cannot open .*missing\.state")
+    attempt("state-load into a port in mode stop (not freeze): exit 1", ["state-load", "vm2", remote],
+            rc=1, err=r"state-load vm2: .*only in freeze \(EBUSY\)")
+    return attempt
+
+
+def state_active_case(attempt):
+    attempt("state-size of an active port: exit 1", ["state-size", "vm1"], rc=1,
+            err=r"state-size vm1: .*active.*\(EBUSY\)")
 
 
 # ---- main ---------------------------------------------------------------------------------
