@@ -213,6 +213,66 @@ test_draining_lists(void **state)
 	destroy(b);
 }
 
+/* A state for port p as vhacc_port_state_get() makes it (p stopped). */
+static void
+get_state(struct vhacc_port *p, struct vhacc_devstate *s)
+{
+	assert_int_equal(vhacc_port_state_get(p, s, msg, sizeof(msg)), 0);
+}
+
+/* Load only in freeze; what does not fit is refused; apply waits for the vrings. */
+static void
+test_state_load_apply(void **state)
+{
+	static struct vhacc_devstate s, s2;
+	struct vhacc_port *a = mkport("a");
+
+	(void)state;
+	vhacc_port_set_peer(a, a);
+	a->conf.features = 1ULL << 32 | 1ULL << 15; /* version_1, mrg_rxbuf */
+	fake_running(a);
+	a->features = a->conf.features;
+	assert_int_equal(vhacc_port_state_get(a, &s, msg, sizeof(msg)), -EBUSY);
+	a->vrings[0].vq->last_avail_idx = 4711;
+	a->vrings[0].vq->last_used_idx = 4711;
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 100, msg, sizeof(msg)), 0);
+	get_state(a, &s);
+	assert_int_equal(s.nvqs, 2);
+	assert_int_equal(s.vq[0].last_used_idx, 4711);
+	assert_int_equal(s.driver_features, a->features);
+
+	/* not in freeze */
+	assert_int_equal(vhacc_port_state_load(a, &s, msg, sizeof(msg)), -EBUSY);
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_FREEZE, 100, msg, sizeof(msg)), 0);
+	/* features the port does not offer; in-flight descriptors */
+	s2 = s;
+	s2.driver_features |= 1ULL << 0;
+	s2.device_features |= 1ULL << 0;
+	assert_int_equal(vhacc_port_state_load(a, &s2, msg, sizeof(msg)), -ENOTSUP);
+	s2 = s;
+	s2.vq[0].n_inflight = 1;
+	s2.vq[0].last_avail_idx = 4712;
+	assert_true(vhacc_port_state_load(a, &s2, msg, sizeof(msg)) < 0);
+	assert_false(a->state_loaded);
+
+	assert_int_equal(vhacc_port_state_load(a, &s, msg, sizeof(msg)), 0);
+	assert_true(a->state_loaded);
+	/* the frontend has not set vring 1 up: the port cannot leave freeze */
+	a->vrings[1].running = false;
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_ACTIVE, 100, msg, sizeof(msg)),
+		-EAGAIN);
+	assert_non_null(strstr(msg, "vring 1"));
+	assert_int_equal(a->mode, VHACC_PORT_MODE_FREEZE);
+	assert_null(entry_of(a));
+	/* set up, at the state's position: resumes, the state consumed */
+	a->vrings[1].running = true;
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_ACTIVE, 100, msg, sizeof(msg)), 0);
+	assert_false(a->state_loaded);
+	assert_int_equal(a->vrings[0].vq->last_used_idx, 4711);
+	assert_non_null(entry_of(a));
+	destroy(a);
+}
+
 int
 main(void)
 {
@@ -225,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_drain_timeout),
 		cmocka_unit_test(test_draining_lists),
+		cmocka_unit_test(test_state_load_apply),
 	};
 
 	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)

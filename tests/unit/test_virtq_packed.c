@@ -2531,6 +2531,47 @@ test_wrap_rx(void **state)
 /* State                                                                     */
 
 /* setup keeps stats, continues from the conf position and wrap counters */
+/* A loaded position: checked against the used flags in the ring, then taken. */
+static void
+test_state_ring_check(void **state)
+{
+	FX;
+	uint8_t frame[100];
+	struct rte_mbuf *m[8];
+	struct sim_used u[8];
+	struct vhacc_virtq_state st, bad;
+	uint16_t round, i;
+
+	fx_init(f, 8, F_V1, false);
+	vhacc_virtq_get_state(f->q, &st);
+	assert_true(vhacc_virtq_state_matches_ring(f->q, &st)); /* a fresh ring */
+	for (round = 0; round < 5; round++) {
+		for (i = 0; i < 3; i++) {
+			fill_pattern(frame, sizeof(frame), 80 + i);
+			tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+		}
+		sim_publish(&f->g);
+		assert_int_equal(deq(f, m, 8), 3);
+		free_pkts(m, 3);
+		assert_int_equal(sim_reap(&f->g, u, 8), 3);
+		vhacc_virtq_get_state(f->q, &st);
+		assert_true(vhacc_virtq_state_matches_ring(f->q, &st));
+		/* a position behind the device's, or ahead of it, or in the wrong lap */
+		bad = st;
+		bad.last_used_idx = (uint16_t)((st.last_used_idx + 7) % 8);
+		bad.used_wrap = st.last_used_idx == 0 ? !st.used_wrap : st.used_wrap;
+		assert_false(vhacc_virtq_state_matches_ring(f->q, &bad));
+		bad = st;
+		bad.used_wrap = !st.used_wrap;
+		assert_false(vhacc_virtq_state_matches_ring(f->q, &bad));
+	}
+	bad.last_used_idx = 8;
+	assert_false(vhacc_virtq_state_matches_ring(f->q, &bad));
+	assert_int_equal(vhacc_virtq_set_state(f->q, &bad), -EINVAL);
+	assert_int_equal(vhacc_virtq_set_state(f->q, &st), 0);
+	check_synced(f);
+}
+
 static void
 test_setup_resume(void **state)
 {
@@ -3401,6 +3442,7 @@ main(void)
 		T(test_wrap_tx),
 		T(test_wrap_rx),
 		T(test_setup_resume),
+		T(test_state_ring_check),
 		T(test_setup_einval),
 		T(test_offload_tx),
 		T(test_offload_rx_csum),

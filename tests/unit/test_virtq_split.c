@@ -2679,6 +2679,38 @@ test_setup_einval(void **state)
 }
 
 /* setup keeps stats, resets position to the conf and clears held chains */
+/* A loaded position: checked against used->idx in the ring, then taken. */
+static void
+test_state_ring_check(void **state)
+{
+	FX;
+	uint8_t frame[100];
+	struct rte_mbuf *m[4];
+	struct sim_used u[4];
+	struct vhacc_virtq_state st;
+	uint16_t i;
+
+	fx_init(f, 16, F_V1, false, 65534);
+	for (i = 0; i < 3; i++) {
+		fill_pattern(frame, sizeof(frame), 60 + i);
+		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
+	}
+	sim_publish(&f->g);
+	assert_int_equal(deq(f, m, 4), 3);
+	free_pkts(m, 3);
+	assert_int_equal(sim_reap(&f->g, u, 4), 3);
+	vhacc_virtq_get_state(f->q, &st);
+	assert_int_equal(st.last_used_idx, 1); /* across the 16-bit wrap */
+	assert_true(vhacc_virtq_state_matches_ring(f->q, &st));
+	st.last_used_idx = 0;
+	assert_false(vhacc_virtq_state_matches_ring(f->q, &st));
+	st.last_avail_idx = 0;
+	assert_int_equal(vhacc_virtq_set_state(f->q, &st), 0);
+	vhacc_virtq_get_state(f->q, &st);
+	assert_int_equal(st.last_avail_idx, 0);
+	assert_int_equal(st.last_used_idx, 0);
+}
+
 static void
 test_setup_resume(void **state)
 {
@@ -3192,6 +3224,7 @@ main(void)
 		T(test_translate),
 		T(test_setup_einval),
 		T(test_setup_resume),
+		T(test_state_ring_check),
 		T(test_probe_mrg_never_fits),
 		T(test_xfer_frames),
 		T(test_xfer_mergeable_wait),
