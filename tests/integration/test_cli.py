@@ -17,6 +17,7 @@ Output: "PASS: <name>" / "FAIL: <name>: <reason>" / "SKIP: <name>: <why>"
 lines, then "N passed, N failed, N skipped"; exit status 0 iff nothing failed.
 """
 import argparse
+import concurrent.futures
 import fcntl
 import json
 import os
@@ -81,9 +82,27 @@ class Ctl:
         stderr (exactly one line on failure) against regex `err`, and with
         `js` a function of the parsed stdout that returns a problem or None.
         Returns the process (or None if it could not run)."""
+        return self.report(name, args, self.try_run(args, prefix), rc, out, err, js)
+
+    def expect_all(self, cases):
+        """expect() for each (name, args, keyword arguments) of cases, the
+        processes run at the same time (against one vhacc they take turns on
+        the lock); reported in order."""
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            procs = list(ex.map(lambda c: self.try_run(c[1], c[2].get("prefix", True)), cases))
+        for (name, args, kw), p in zip(cases, procs):
+            kw = {k: v for k, v in kw.items() if k != "prefix"}
+            self.report(name, args, p, **kw)
+
+    def try_run(self, args, prefix):
         try:
-            p = self.run(*args, prefix=prefix)
+            return self.run(*args, prefix=prefix)
         except subprocess.TimeoutExpired:
+            return None
+
+    @staticmethod
+    def report(name, args, p, rc=0, out=None, err=None, js=None):
+        if p is None:
             R.ko(name, "vhacc-ctl %s did not exit within 30 s" % " ".join(args))
             return None
         why = problems(p, rc, out, err, js)
@@ -209,21 +228,24 @@ def state_handlers(data, gen_change_at=None, bad_offset=False):
 # ---- the cases ----------------------------------------------------------------------------
 
 def usage_cases(ctl):
-    p = ctl.run("--help", prefix=False)
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        helps = list(ex.map(lambda a: ctl.run(*a, prefix=False),
+                            [["--help"]] + [[c, "--help"] for c in COMMANDS]))
+    p = helps[0]
     missing = [c for c in COMMANDS if c not in p.stdout]
     if p.returncode == 0 and not missing and not p.stderr:
         R.ok("--help exits 0 and lists every command")
     else:
         R.ko("--help", "rc %d, commands missing from the help: %s" % (p.returncode, missing))
     bad = []
-    for c in COMMANDS:
-        p = ctl.run(c, "--help", prefix=False)
+    for c, p in zip(COMMANDS, helps[1:]):
         if p.returncode != 0 or "usage: vhacc-ctl " + c not in p.stdout or "--timeout" not in p.stdout:
             bad.append("%s (rc %d)" % (c, p.returncode))
     if bad:
         R.ko("COMMAND --help exits 0 with the command's usage", ", ".join(bad))
     else:
         R.ok("COMMAND --help exits 0 with the command's usage, for all %d commands" % len(COMMANDS))
+    cases = []
     for name, args in (("no command", []), ("unknown command", ["bogus"]),
                        ("info without PORT", ["info"]),
                        ("suspend --drain-timeout not a number", ["suspend", "vm1", "--drain-timeout", "x"]),
@@ -238,7 +260,8 @@ def usage_cases(ctl):
                        ("state-save FILE with a comma", ["state-save", "vm1", "/tmp/a,b"]),
                        ("state-load FILE longer than vhacc takes", ["state-load", "vm1", "/" + "x" * 300]),
                        ("too many arguments", ["resume", "vm1", "vm2"])):
-        ctl.expect("usage error exits 2: " + name, args, rc=2, err=r"usage: vhacc-ctl")
+        cases.append(("usage error exits 2: " + name, args, dict(rc=2, err=r"usage: vhacc-ctl")))
+    ctl.expect_all(cases)
 
 
 def connection_cases(ctl, tmp):
@@ -253,11 +276,13 @@ def connection_cases(ctl, tmp):
     try:
         p = ctl.expect("--timeout 1 against a socket that never answers: exit 1", [
             "--socket", path, "--timeout", "1", "suspend", "vm1"], rc=1, err=r"within 1s")
+        # the elapsed time includes the interpreter's start (a second on a loaded machine)
         if p is not None:
-            if 0.9 <= p.elapsed <= 2.5:
-                R.ok("--timeout 1 gives up after about 1 s (%.2f s)" % p.elapsed)
+            if 0.95 <= p.elapsed <= 4:
+                R.ok("--timeout 1 gives up after 1 s, not the default 10 (%.2f s with "
+                     "python's start)" % p.elapsed)
             else:
-                R.ko("--timeout 1 gives up after about 1 s", "took %.2f s" % p.elapsed)
+                R.ko("--timeout 1 gives up after 1 s", "took %.2f s" % p.elapsed)
     finally:
         fake.close()
     # a socket file nobody listens on
@@ -351,11 +376,12 @@ def vhacc_cases(ctl, tp, prefix, tmp):
     ctl.expect("lcores --json", ["--json", "lcores"],
                js=jcheck(lambda d: d["worker1"]["queues"] == "vm1:0 vm2:0", "worker1 polls vm1:0 vm2:0"))
 
-    for c in (["info"], ["stats"], ["suspend"], ["resume"], ["mode"], ["queue-state"], ["port-del"],
-              ["mode", "nope", "stop"]):
-        args = c[:1] + ["nope"] + c[1:] if len(c) == 1 else [c[0], "nope"] + c[2:]
-        ctl.expect("unknown port: %s exits 1 with vhacc's message" % " ".join(args), args, rc=1,
-                   err=r"nope.*no such port \(ENODEV\)")
+    # eight vhacc-ctl at once: they take turns on the lock, each gets its answer
+    ctl.expect_all([("unknown port: %s exits 1 with vhacc's message" % " ".join(args),
+                     ["--timeout", "25"] + args, dict(rc=1, err=r"nope.*no such port \(ENODEV\)"))
+                    for args in (["info", "nope"], ["stats", "nope"], ["suspend", "nope"],
+                                 ["resume", "nope"], ["mode", "nope"], ["queue-state", "nope"],
+                                 ["port-del", "nope"], ["mode", "nope", "stop"])])
     ctl.expect("unknown port with --json: the error object on stdout", ["--json", "info", "nope"], rc=1,
                js=jcheck(lambda d: d["ok"] == 0 and d["errno"] == 19, "ok 0, errno 19"))
 
