@@ -17,7 +17,12 @@ RUNTIME_DIRS = ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", 
 
 
 class TelemetryError(Exception):
-    """The socket could not be reached or answered something unreadable."""
+    """The socket could not be reached or answered something unreadable;
+    timed_out: no answer within the timeout (a change may still take effect)."""
+
+    def __init__(self, message, timed_out=False):
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 def socket_path(prefix):
@@ -43,10 +48,17 @@ class VhaccTelemetry:
         s.settimeout(self.timeout)
         try:
             s.connect(self.path)
-            hello = json.loads(s.recv(1024).decode())
-        except (OSError, ValueError) as e:
+            greeting = s.recv(1024)
+        except OSError as e:
             s.close()
-            raise TelemetryError("cannot connect to %s: %s" % (self.path, e))
+            raise TelemetryError("cannot connect to %s: %s" % (self.path, e),
+                                 timed_out=isinstance(e, socket.timeout))
+        try:
+            hello = json.loads(greeting.decode())
+        except ValueError:
+            s.close()
+            raise TelemetryError("%s closed the connection without a greeting (too many "
+                                 "clients?)" % self.path)
         self.max_len = int(hello.get("max_output_len", self.max_len))
         self.sock = s
         return self
@@ -75,7 +87,7 @@ class VhaccTelemetry:
                 raw = self.sock.recv(self.max_len)
             except OSError as e:
                 self.close()
-                raise TelemetryError("%s: %s" % (line, e))
+                raise TelemetryError("%s: %s" % (line, e), timed_out=isinstance(e, socket.timeout))
         if not raw:
             self.close()
             raise TelemetryError("%s: the connection was closed" % line)

@@ -238,8 +238,8 @@ del_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(cmd);
 	ret = vhacc_ctl_call(del_begin_ctl, &r, CTL_TIMEOUT_MS);
 	if (ret == -ENODEV)
-		return reply(
-			d, ENODEV, params && *params ? "no such port" : "usage: <port id or name>");
+		return params && *params ? reply(d, ENODEV, "no such port")
+					 : reply(d, EINVAL, "usage: <port id or name>");
 	if (ret != 0)
 		return reply(d, -ret, "cannot delete: %s", strerror(-ret));
 	/* Closing the socket calls destroy_device, which the control lcore

@@ -75,12 +75,14 @@ mode_ctl(void *arg)
 	struct mode_req *r = arg;
 	struct vhacc_port *p = vhacc_port_lookup(r->port);
 	char msg[RTE_TEL_MAX_STRING_LEN];
+	enum vhacc_port_mode old;
 	int ret = 0;
 
 	if (p == NULL) {
 		answer_dict(r->d, ENODEV, "no such port");
 		return 0;
 	}
+	old = p->mode;
 	if (!r->set) {
 		snprintf(msg, sizeof(msg), "port %s is in mode %s", p->conf.name,
 			vhacc_port_mode_name(p->mode));
@@ -91,8 +93,8 @@ mode_ctl(void *arg)
 	rte_tel_data_add_dict_string(r->d, "port", p->conf.name);
 	rte_tel_data_add_dict_string(r->d, "mode", vhacc_port_mode_name(p->mode));
 	rte_tel_data_add_dict_int(r->d, "changed", r->set && ret == 0);
-	if (r->set && ret == 0 && r->want != VHACC_PORT_MODE_ACTIVE)
-		rte_tel_data_add_dict_u64(r->d, "drain_us", p->last_drain_us);
+	if (r->set && ret == 0 && old == VHACC_PORT_MODE_ACTIVE)
+		rte_tel_data_add_dict_u64(r->d, "drain_us", p->last_drain_us); /* this drain's */
 	return 0;
 }
 
@@ -228,9 +230,15 @@ queue_state_ctl(void *arg)
 		answer_dict(r->d, ENODEV, "no such port");
 		return 0;
 	}
+	for (i = 0; i < 2 * p->conf.queue_pairs && i < VHACC_MAX_VRINGS; i++)
+		if (p->vrings[i].vq != NULL)
+			break;
 	snprintf(msg, sizeof(msg), "port %s, mode %s%s", p->conf.name,
 		vhacc_port_mode_name(p->mode),
-		p->mode == VHACC_PORT_MODE_ACTIVE ? ": live positions, not exact" : "");
+		i == 2 * p->conf.queue_pairs || i == VHACC_MAX_VRINGS
+			? ": no vring was ever set up (no frontend yet)"
+		: p->mode == VHACC_PORT_MODE_ACTIVE ? ": live positions, not exact"
+						    : "");
 	answer_dict(r->d, 0, msg);
 	rte_tel_data_add_dict_string(r->d, "mode", vhacc_port_mode_name(p->mode));
 	for (i = 0; i < 2 * p->conf.queue_pairs && i < VHACC_MAX_VRINGS; i++)

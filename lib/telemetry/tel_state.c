@@ -65,8 +65,11 @@ parse(const char *params, struct state_req *r, bool need_arg, const char *usage)
 		return false;
 	}
 	n = comma != NULL ? (size_t)(comma - params) : strlen(params);
-	if (n == 0 || n >= sizeof(r->port) ||
-		(comma != NULL && (comma[1] == '\0' || strlen(comma + 1) >= sizeof(r->arg)))) {
+	if (comma != NULL && strlen(comma + 1) >= sizeof(r->arg)) {
+		answer(r->d, ENAMETOOLONG, "path too long: at most 255 bytes");
+		return false;
+	}
+	if (n == 0 || n >= sizeof(r->port) || (comma != NULL && comma[1] == '\0')) {
 		answer(r->d, EINVAL, usage);
 		return false;
 	}
@@ -177,16 +180,25 @@ load_ctl(void *arg)
 	}
 	fd = open(r->arg, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(msg, sizeof(msg), "cannot open %.80s: %s", r->arg, strerror(errno));
-		answer(r->d, errno, msg);
+		int e = errno;
+
+		snprintf(msg, sizeof(msg), "cannot open %.80s: %s", r->arg, strerror(e));
+		answer(r->d, e, msg);
 		return 0;
 	}
 	n = read(fd, enc_buf, sizeof(enc_buf));
+	if (n < 0) {
+		int e = errno;
+
+		close(fd);
+		snprintf(msg, sizeof(msg), "cannot read %.80s: %s", r->arg, strerror(e));
+		answer(r->d, e, msg);
+		return 0;
+	}
 	close(fd);
-	if (n < 0 || (size_t)n == sizeof(enc_buf)) {
-		snprintf(msg, sizeof(msg), "%.80s: %s", r->arg,
-			n < 0 ? strerror(errno) : "larger than any vhacc device state");
-		answer(r->d, n < 0 ? EIO : EINVAL, msg);
+	if ((size_t)n == sizeof(enc_buf)) {
+		snprintf(msg, sizeof(msg), "%.80s: larger than any vhacc device state", r->arg);
+		answer(r->d, EINVAL, msg);
 		return 0;
 	}
 	ret = vhacc_devstate_decode(enc_buf, (size_t)n, &st_buf, err, sizeof(err));

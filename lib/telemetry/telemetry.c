@@ -84,7 +84,7 @@ port_param(const char *params, struct rte_tel_data *d)
 	if (p == NULL) {
 		rte_tel_data_start_dict(d);
 		rte_tel_data_add_dict_int(d, "ok", 0);
-		rte_tel_data_add_dict_int(d, "errno", ENODEV);
+		rte_tel_data_add_dict_int(d, "errno", params && *params ? ENODEV : EINVAL);
 		rte_tel_data_add_dict_string(d, "message",
 			params && *params ? "no such port" : "usage: <port id or name>");
 	}
