@@ -23,6 +23,9 @@
 #                        vhacc.peer6 (IPv6), port vhacc.port, with nc
 #                        (retried while refused)
 #   vhacc.ip6=ADDR/LEN   an IPv6 address as well (no duplicate address detection)
+#   vhacc.xfer_secs=60   a transfer that has not ended after this is cut
+#                        (busybox timeout; the receiver waits twice as long,
+#                        connection included), so both guests still report
 #
 # Console markers (one line each): GUEST-BOOT, GUEST-MODULES, GUEST-NIC,
 # GUEST-QUEUES, GUEST-LINK as in tests/guest/init, then
@@ -67,6 +70,7 @@ bytes=4194304
 ip6=
 peer6=
 afs=4
+xfer_secs=60
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	vhacc.ip=*) ip_cidr=${arg#*=} ;;
@@ -82,6 +86,7 @@ for arg in $(cat /proc/cmdline); do
 	vhacc.ip6=*) ip6=${arg#*=} ;;
 	vhacc.peer6=*) peer6=${arg#*=} ;;
 	vhacc.afs=*) afs=$(echo "${arg#*=}" | tr , ' ') ;;
+	vhacc.xfer_secs=*) xfer_secs=${arg#*=} ;;
 	esac
 done
 
@@ -207,7 +212,7 @@ job_tcp_recv() {
 		# stdin that never ends: on EOF busybox nc would shut its sending
 		# half down, and the sender's nc would stop at that. One listener
 		# takes IPv4 and IPv6.
-		nc -l -p "$port" <>/tmp/nc.in >/tmp/data
+		timeout $((2 * xfer_secs)) nc -l -p "$port" <>/tmp/nc.in >/tmp/data
 		rc=$?
 		t1=$(uptime_cs)
 		got=$(wc -c </tmp/data)
@@ -237,16 +242,16 @@ job_tcp_send() {
 				return
 			fi
 		done
-		# nc fails at once while the receiver does not listen (yet, or again): retry.
+		# nc fails at once (status 1) while the receiver does not listen
+		# (yet, or again): retry. Anything else (timeout: 143) is final.
 		tries=0
 		while :; do
 			tries=$((tries + 1))
 			t0=$(uptime_cs)
-			vhacc-pattern $((seed + af)) "$bytes" | nc "$dst" "$port" >/dev/null 2>/tmp/nc.err
+			vhacc-pattern $((seed + af)) "$bytes" | timeout "$xfer_secs" nc "$dst" "$port" >/dev/null 2>/tmp/nc.err
 			rc=$?
 			t1=$(uptime_cs)
-			[ $rc = 0 ] && break
-			[ $tries -ge 120 ] && break
+			[ $rc = 1 ] && [ $tries -lt 120 ] || break
 			sleep 0.5
 		done
 		[ $rc = 0 ] || say "GUEST-ERROR: nc $dst $port: $(head -n 1 /tmp/nc.err)"
