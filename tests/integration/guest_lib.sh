@@ -100,43 +100,49 @@ guest_images() {
 # second cpio archive (the kernel unpacks concatenated archives in order):
 # /vhacc-tools-init (guest_tools/init.sh, boot it with rdinit=/vhacc-tools-init)
 # and /bin/vhacc-channels, /bin/vhacc-pattern (static, built here). Cached
-# next to $initrd, keyed on it and the tool sources. Sets $tools_initrd and
-# $tools_dir (the host build of the tools: the host runs vhacc-pattern for the
-# expected digest). Prints PASS or FAIL; returns 1 on failure.
+# next to $initrd in tools-<key>/, the key a hash of $initrd, the tool sources
+# and the compiler; built in a scratch directory and renamed into place, so a
+# test running at the same time never sees half an image. Sets
+# $tools_initrd and $tools_dir (the host build of the tools: the host runs
+# vhacc-pattern for the expected digest). Prints PASS or FAIL; returns 1 on
+# failure.
 guest_tools_image() {
-	local src=tests/integration/guest_tools out key stage t cc=${CC:-gcc}
-	out=$(dirname "$initrd")/tools
+	local src=tests/integration/guest_tools base key out stage t cc=${CC:-gcc}
+	base=$(dirname "$initrd")
 	key=$({
 		sha256sum "$initrd" "$src"/*.c "$src"/init.sh
 		"$cc" --version | head -n 1
-	} | sha256sum | cut -d' ' -f1)
+	} | sha256sum | cut -c1-16)
+	out=$base/tools-$key
 	tools_dir=$out/bin
 	tools_initrd=$out/initramfs-tools.cpio.gz
-	if [[ -f $tools_initrd && $(cat "$out/key" 2>/dev/null) == "$key" ]]; then
+	if [[ -f $tools_initrd ]]; then
 		ok "guest tools image (cached)"
 		return 0
 	fi
-	rm -rf "$out"
-	mkdir -p "$out/bin"
+	stage=$(mktemp -d "$base/tools-build.XXXXXX") && chmod 755 "$stage" || return 1
+	mkdir -p "$stage/bin" "$stage/root/bin"
 	for t in channels pattern; do
-		if ! "$cc" -static -Os -s -Wall -Wextra -Werror -o "$out/bin/vhacc-$t" "$src/$t.c" 2>"$tmp/tools.err"; then
+		if ! "$cc" -static -Os -s -Wall -Wextra -Werror -o "$stage/bin/vhacc-$t" "$src/$t.c" 2>"$tmp/tools.err"; then
 			ko "guest tools build (static $t)" "$(head -n 5 "$tmp/tools.err"); static glibc: apt-get install libc6-dev"
+			rm -rf "$stage"
 			return 1
 		fi
 	done
-	stage=$(mktemp -d "$tmp/tools-stage.XXXXXX")
-	mkdir -p "$stage/bin"
-	cp "$out"/bin/vhacc-* "$stage/bin/"
-	install -m 0755 "$src/init.sh" "$stage/vhacc-tools-init"
-	(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
-		cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$out/tools.cpio.gz" &&
-		cat "$initrd" "$out/tools.cpio.gz" >"$tools_initrd.tmp" &&
-		mv "$tools_initrd.tmp" "$tools_initrd" || {
-		ko "guest tools image" "cpio or gzip failed"
+	cp "$stage"/bin/vhacc-* "$stage/root/bin/"
+	install -m 0755 "$src/init.sh" "$stage/root/vhacc-tools-init"
+	if ! (cd "$stage/root" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$stage/tools.cpio.gz" ||
+		! cat "$initrd" "$stage/tools.cpio.gz" >"$stage/initramfs-tools.cpio.gz"; then
+		ko "guest tools image" "cpio, gzip or cat failed"
+		rm -rf "$stage"
 		return 1
-	}
-	rm -rf "$stage"
-	echo "$key" >"$out/key"
+	fi
+	rm -rf "$stage/root"
+	# Another test may have built the same image meanwhile: keep either.
+	mv -T "$stage" "$out" 2>/dev/null || rm -rf "$stage"
+	# Images of older sources or kernels' initramfs (a day old: not in use)
+	find "$base" -maxdepth 1 -name 'tools-*' ! -name "tools-$key" -mmin +1440 -exec rm -rf {} + 2>/dev/null
 	ok "guest tools image (vhacc-channels, vhacc-pattern, vhacc-tools-init built)"
 }
 

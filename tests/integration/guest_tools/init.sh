@@ -166,9 +166,12 @@ job_mqlive() {
 		pids="$pids $!"
 		i=$((i + 1))
 	done
+	# Commands come on the console (QEMU's stdin). Keep the tty open from
+	# before saying so until the end: its input is flushed when it is opened.
+	exec 3</dev/ttyS0
+	stty -echo <&3 2>/dev/null
 	say "GUEST-MQLIVE: flows=$flows started"
-	stty -F /dev/ttyS0 -echo 2>/dev/null
-	while read -r cmd arg; do
+	while read -r cmd arg <&3; do
 		case $cmd in
 		channels)
 			out=$(vhacc-channels "$ifname" "$arg" 2>&1)
@@ -179,7 +182,8 @@ job_mqlive() {
 		"") ;;
 		*) say "GUEST-ERROR: unknown command '$cmd'" ;;
 		esac
-	done </dev/ttyS0
+	done
+	exec 3<&-
 	# SIGINT: busybox ping prints its statistics and exits.
 	kill -INT $pids
 	wait
