@@ -138,16 +138,19 @@ virtq_packed_prefetch(struct vhacc_virtq *q, uint16_t n, bool write)
 	}
 	for (i = 0; i < n; i++) {
 		const struct vring_packed_desc *d = &q->desc_packed[pos];
-		uint64_t len;
+		uint64_t len = 1;
 		void *p;
 
 		if (!virtq_pdesc_avail(d->flags, wrap))
 			break;
 		if (!(d->flags & VRING_DESC_F_INDIRECT)) {
-			len = d->len;
 			p = virtq_translate(q, d->addr, &len);
-			if (p != NULL && len != 0)
-				virtq_prefetch_buf(p, len, write);
+			if (p != NULL) {
+				if (write)
+					rte_prefetch0_write(p);
+				else
+					rte_prefetch0(p);
+			}
 		}
 		virtq_ppos_advance(q, &pos, &wrap, 1);
 	}

@@ -195,28 +195,6 @@ virtq_avail_head(const struct vhacc_virtq *q, uint16_t slot)
 }
 
 /*
- * Prefetch the start of a guest buffer of len bytes at p: its first cache
- * line and, when the first 128 bytes cross into it, the next one (a 12-byte
- * virtio-net header placed just before an aligned frame puts the header and
- * the frame in different lines).
- */
-static inline void
-virtq_prefetch_buf(const uint8_t *p, uint64_t len, bool write)
-{
-	const uint8_t *last = p + RTE_MIN(len, 2u * RTE_CACHE_LINE_SIZE) - 1;
-
-	if (write) {
-		rte_prefetch0_write(p);
-		if (((uintptr_t)p ^ (uintptr_t)last) >= RTE_CACHE_LINE_SIZE)
-			rte_prefetch0_write(last);
-	} else {
-		rte_prefetch0(p);
-		if (((uintptr_t)p ^ (uintptr_t)last) >= RTE_CACHE_LINE_SIZE)
-			rte_prefetch0(last);
-	}
-}
-
-/*
  * Before a burst: read the heads of the next n avail slots (independent
  * loads, so their cache misses overlap), prefetch their descriptors, then
  * the buffers of those descriptors, so that the per-chain walk finds them
@@ -237,10 +215,14 @@ virtq_prefetch_burst(struct vhacc_virtq *q, uint16_t n, bool write)
 	for (i = 0; i < n; i++) {
 		const struct vring_desc *d = &q->desc[heads[i]];
 
-		len = d->len;
+		len = 1;
 		p = virtq_translate(q, d->addr, &len);
-		if (p != NULL && len != 0)
-			virtq_prefetch_buf(p, len, write);
+		if (p == NULL)
+			continue;
+		if (write)
+			rte_prefetch0_write(p);
+		else
+			rte_prefetch0(p);
 	}
 }
 
