@@ -201,13 +201,21 @@ xfer_scan(struct vhacc_virtq *src, struct xring_chain *c, struct xfer_frame *f)
 		uint32_t len = (uint32_t)seg, k = RTE_MIN(skip, len);
 
 		if (k > 0) {
-			memcpy(hdr.b + src->hdr_len - skip, p, k);
+			if (likely(k == src->hdr_len)) {
+				/* the whole header here: flags and gso_type, its first
+				 * two bytes, say whether it asks for an offload */
+				offload = (p[0] | p[1]) != 0;
+				if (unlikely(offload))
+					memcpy(hdr.b, p, sizeof(hdr.h));
+			} else {
+				/* a header spread over descriptors: gather it */
+				memcpy(hdr.b + src->hdr_len - skip, p, k);
+				offload = skip == k && (hdr.h.flags != 0 ||
+							       hdr.h.gso_type != VIRTIO_NET_HDR_GSO_NONE);
+			}
 			skip -= k;
 			p += k;
 			len -= k;
-			/* flags and gso_type: an offload request, to check */
-			offload = skip == 0 &&
-				  (hdr.h.flags != 0 || hdr.h.gso_type != VIRTIO_NET_HDR_GSO_NONE);
 		}
 		if (len == 0)
 			continue;
