@@ -96,8 +96,8 @@ const struct vhacc_feature_name vhacc_feature_names[] = {
 #define UNSUPPORTED_FEATURES 0ULL
 
 static const char *const global_keys[] = {"run_dir", "mbufs", "burst", NULL};
-static const char *const port_keys[] = {
-	"socket", "mode", "queue_pairs", "offer", "mask", "mac", "mtu", "attach", "start_mode", NULL};
+static const char *const port_keys[] = {"socket", "mode", "queue_pairs", "offer", "mask", "mac",
+	"mtu", "attach", "start_mode", NULL};
 static const char *const worker_keys[] = {"queues", NULL};
 
 const char *

@@ -7,8 +7,8 @@
 #include "devstate_priv.h"
 
 int
-vhacc_devstate_check(const struct vhacc_devstate *s, uint64_t device_features,
-	uint16_t max_qps, char *err, size_t errlen)
+vhacc_devstate_check(const struct vhacc_devstate *s, uint64_t device_features, uint16_t max_qps,
+	char *err, size_t errlen)
 {
 	struct ds_err e = {.buf = err, .len = errlen, .loc = DS_LOC_NONE};
 	int rc;

@@ -36,10 +36,10 @@ struct dec {
 	const uint8_t *b;
 	size_t parts_end; /* offset of the checksum part */
 	struct vhacc_devstate st;
-	uint32_t seen_one;                           /* 1 << ONE_* */
-	uint32_t vq_cfg, vq_state, vq_inflight;      /* 1 << vq index */
-	uint8_t slot[VHACC_DEVSTATE_MAX_VQS];        /* vq index → position in st.vq */
-	size_t cfg_off[VHACC_DEVSTATE_MAX_VQS];      /* offset of each vq's vq_cfg part */
+	uint32_t seen_one;                      /* 1 << ONE_* */
+	uint32_t vq_cfg, vq_state, vq_inflight; /* 1 << vq index */
+	uint8_t slot[VHACC_DEVSTATE_MAX_VQS];   /* vq index → position in st.vq */
+	size_t cfg_off[VHACC_DEVSTATE_MAX_VQS]; /* offset of each vq's vq_cfg part */
 	bool have_prev;
 	uint16_t prev_type;
 	uint64_t prev_sel;
@@ -109,7 +109,8 @@ missing(struct dec *d, uint16_t type, uint64_t sel, const char *what)
 
 	if (later != 0)
 		return ds_fail(&d->e, -EINVAL,
-			"out of order: part 0x%03x %s%s, which comes before this one, is at offset %zu",
+			"out of order: part 0x%03x %s%s, which comes before this one, is at offset "
+			"%zu",
 			type, vhacc_devstate_part_name(type), what, later);
 	return ds_fail(&d->e, -EINVAL, "missing part 0x%03x %s%s, which comes before this one",
 		type, vhacc_devstate_part_name(type), what);
@@ -145,8 +146,7 @@ check_order(struct dec *d, uint16_t type, uint64_t sel)
 {
 	if (d->have_prev && d->prev_type == type && d->prev_sel == sel)
 		return ds_fail(&d->e, -EINVAL, "duplicate part");
-	if (d->have_prev &&
-		(type < d->prev_type || (type == d->prev_type && sel < d->prev_sel)))
+	if (d->have_prev && (type < d->prev_type || (type == d->prev_type && sel < d->prev_sel)))
 		return ds_fail(&d->e, -EINVAL,
 			"out of order after part 0x%03x %s (selector %" PRIu64
 			"): parts come in ascending (type, selector) order",
@@ -237,8 +237,8 @@ dec_vq_state(struct dec *d, uint16_t index, const uint8_t *v)
 	if (vq == NULL)
 		return -EINVAL;
 	if (v[0] != DS_LAYOUT_SPLIT && v[0] != DS_LAYOUT_PACKED)
-		return ds_fail(&d->e, -EINVAL, "ring layout %u, must be 0 (split) or 1 (packed)",
-			v[0]);
+		return ds_fail(
+			&d->e, -EINVAL, "ring layout %u, must be 0 (split) or 1 (packed)", v[0]);
 	if (v[1] & ~(DS_VQ_F_AVAIL_WRAP | DS_VQ_F_USED_WRAP))
 		return ds_fail(&d->e, -EINVAL, "flags 0x%02x: bits 2..7 are reserved", v[1]);
 	if (!is_zero(v + 6, 2))
@@ -271,7 +271,8 @@ dec_inflight(struct dec *d, uint16_t index, const uint8_t *v, uint32_t len)
 	if (!is_zero(v + 2, 2))
 		return ds_fail(&d->e, -EINVAL, "reserved field is not 0");
 	if (count == 0)
-		return ds_fail(&d->e, -EINVAL, "no entries (the part is left out when a vq has none)");
+		return ds_fail(
+			&d->e, -EINVAL, "no entries (the part is left out when a vq has none)");
 	if (count > VHACC_DEVSTATE_MAX_INFLIGHT)
 		return ds_fail(&d->e, -E2BIG, "vq %u: %u in-flight descriptors, at most %u", index,
 			count, VHACC_DEVSTATE_MAX_INFLIGHT);
@@ -298,18 +299,20 @@ dec_known(struct dec *d, const struct ds_part_desc *pd, uint8_t flags, uint64_t 
 		return ds_fail(&d->e, -EINVAL, "a second stream header");
 	if (type == VHACC_DEV_PART_VHACC_CHECKSUM)
 		return ds_fail(&d->e, -EINVAL,
-			"checksum part before the end of the stream (at offset %zu by the total length)",
+			"checksum part before the end of the stream (at offset %zu by the total "
+			"length)",
 			d->parts_end);
 	if (flags != pd->flags)
 		return ds_fail(&d->e, -EINVAL, "flags 0x%02x, must be 0x%02x", flags, pd->flags);
 	if (pd->per_vq) {
 		if (sel >> 16)
 			return ds_fail(&d->e, -EINVAL,
-				"selector 0x%016" PRIx64 ": bytes 2..7 of a vq index selector must be 0",
+				"selector 0x%016" PRIx64
+				": bytes 2..7 of a vq index selector must be 0",
 				sel);
 		if (sel >= VHACC_DEVSTATE_MAX_VQS)
-			return ds_fail(&d->e, -EINVAL, "vq index %" PRIu64 " out of range 0..%u", sel,
-				VHACC_DEVSTATE_MAX_VQS - 1);
+			return ds_fail(&d->e, -EINVAL, "vq index %" PRIu64 " out of range 0..%u",
+				sel, VHACC_DEVSTATE_MAX_VQS - 1);
 		index = (uint16_t)sel;
 	} else if (sel != 0) {
 		return ds_fail(&d->e, -EINVAL, "selector must be 0");
@@ -325,8 +328,8 @@ dec_known(struct dec *d, const struct ds_part_desc *pd, uint8_t flags, uint64_t 
 	if (rc != 0)
 		return rc;
 	if (pd->len != 0 && len != pd->len)
-		return ds_fail(&d->e, -EINVAL, "value length %" PRIu32 ", must be %" PRIu32, len,
-			pd->len);
+		return ds_fail(
+			&d->e, -EINVAL, "value length %" PRIu32 ", must be %" PRIu32, len, pd->len);
 	if (one >= 0)
 		d->seen_one |= 1u << one;
 
@@ -403,7 +406,8 @@ dec_envelope(struct dec *d, size_t len, uint32_t *nparts)
 	locate_stream(d, 0);
 	if (len < DS_HDR)
 		return ds_fail(&d->e, -EINVAL,
-			"truncated: %zu bytes, the stream begins with a %u-byte part header", len, DS_HDR);
+			"truncated: %zu bytes, the stream begins with a %u-byte part header", len,
+			DS_HDR);
 	locate(d, ds_get16(b), ds_get64(b + 4), 0);
 	if (ds_get16(b) != VHACC_DEV_PART_VHACC_HEADER)
 		return ds_fail(&d->e, -EINVAL, "the stream must begin with part 0x%03x %s",
@@ -415,8 +419,9 @@ dec_envelope(struct dec *d, size_t len, uint32_t *nparts)
 		return ds_fail(&d->e, -EINVAL, "value length %" PRIu32 ", must be %u",
 			ds_get32(b + 12), DS_LEN_HEADER);
 	if (len < DS_PART(DS_LEN_HEADER))
-		return ds_fail(&d->e, -EINVAL, "truncated: %zu bytes, the stream header part has %u",
-			len, DS_PART(DS_LEN_HEADER));
+		return ds_fail(&d->e, -EINVAL,
+			"truncated: %zu bytes, the stream header part has %u", len,
+			DS_PART(DS_LEN_HEADER));
 	v = b + DS_HDR;
 	if (v[0] != DS_MAGIC0 || v[1] != DS_MAGIC1 || v[2] != DS_MAGIC2 || v[3] != DS_MAGIC3)
 		return ds_fail(&d->e, -EINVAL, "bad magic %02x %02x %02x %02x, must be \"VHDS\"",
@@ -431,8 +436,8 @@ dec_envelope(struct dec *d, size_t len, uint32_t *nparts)
 	total = ds_get32(v + 8);
 	*nparts = ds_get32(v + 12);
 	if (total < DS_MIN_SIZE)
-		return ds_fail(&d->e, -EINVAL, "total length %" PRIu32 ", the smallest stream has %u",
-			total, DS_MIN_SIZE);
+		return ds_fail(&d->e, -EINVAL,
+			"total length %" PRIu32 ", the smallest stream has %u", total, DS_MIN_SIZE);
 	if (len < total) {
 		locate_stream(d, len);
 		return ds_fail(&d->e, -EINVAL,
@@ -440,8 +445,8 @@ dec_envelope(struct dec *d, size_t len, uint32_t *nparts)
 	}
 	if (len > total) {
 		locate_stream(d, total);
-		return ds_fail(&d->e, -EINVAL, "%zu trailing bytes after the %" PRIu32 "-byte stream",
-			len - total, total);
+		return ds_fail(&d->e, -EINVAL,
+			"%zu trailing bytes after the %" PRIu32 "-byte stream", len - total, total);
 	}
 
 	d->parts_end = total - DS_PART(DS_LEN_CHECKSUM);
@@ -463,8 +468,8 @@ dec_envelope(struct dec *d, size_t len, uint32_t *nparts)
 }
 
 int
-vhacc_devstate_decode(const void *buf, size_t len, struct vhacc_devstate *s, char *err,
-	size_t errlen)
+vhacc_devstate_decode(
+	const void *buf, size_t len, struct vhacc_devstate *s, char *err, size_t errlen)
 {
 	struct dec d;
 	uint32_t nparts = 0, vlen;
@@ -488,7 +493,8 @@ vhacc_devstate_decode(const void *buf, size_t len, struct vhacc_devstate *s, cha
 		if (d.parts_end - off < DS_HDR) {
 			locate_stream(&d, off);
 			return ds_fail(&d.e, -EINVAL,
-				"truncated part header: %zu bytes before the checksum part at offset %zu",
+				"truncated part header: %zu bytes before the checksum part at "
+				"offset %zu",
 				d.parts_end - off, d.parts_end);
 		}
 		rc = dec_part(&d, off, &vlen);

@@ -28,13 +28,14 @@ static size_t
 encoded_size(const struct vhacc_devstate *s)
 {
 	size_t n = DS_PART(DS_LEN_HEADER) + 2 * DS_PART(DS_LEN_FEATURES) + DS_PART(DS_LEN_STATUS) +
-		DS_PART(DS_LEN_NET_CFG) + DS_PART(DS_LEN_BUFFERED) + DS_PART(DS_LEN_CHECKSUM);
+		   DS_PART(DS_LEN_NET_CFG) + DS_PART(DS_LEN_BUFFERED) + DS_PART(DS_LEN_CHECKSUM);
 	uint16_t i;
 
 	for (i = 0; i < s->nvqs; i++) {
 		n += DS_PART(DS_LEN_VQ_CFG) + DS_PART(DS_LEN_VQ_STATE);
 		if (s->vq[i].n_inflight > 0)
-			n += DS_PART(DS_LEN_INFL_HDR + DS_LEN_INFL_ENT * (size_t)s->vq[i].n_inflight);
+			n += DS_PART(
+				DS_LEN_INFL_HDR + DS_LEN_INFL_ENT * (size_t)s->vq[i].n_inflight);
 	}
 	return n;
 }
@@ -124,7 +125,7 @@ vhacc_devstate_encode(const struct vhacc_devstate *s, void *buf, size_t cap, siz
 		p = put_hdr(p, VHACC_DEV_PART_VHACC_VQ_STATE, vq->index, DS_LEN_VQ_STATE);
 		p[0] = vq->packed ? DS_LAYOUT_PACKED : DS_LAYOUT_SPLIT;
 		p[1] = (uint8_t)((vq->avail_wrap ? DS_VQ_F_AVAIL_WRAP : 0) |
-			(vq->used_wrap ? DS_VQ_F_USED_WRAP : 0));
+				 (vq->used_wrap ? DS_VQ_F_USED_WRAP : 0));
 		ds_put16(p + 2, vq->last_avail_idx);
 		ds_put16(p + 4, vq->last_used_idx);
 		ds_put16(p + 6, 0);

@@ -35,8 +35,8 @@
 
 #define DS_NO_VECTOR 0xffff /* VIRTIO_MSI_NO_VECTOR: vhost-user has no MSI-X vectors */
 
-#define DS_LAYOUT_SPLIT  0
-#define DS_LAYOUT_PACKED 1
+#define DS_LAYOUT_SPLIT    0
+#define DS_LAYOUT_PACKED   1
 #define DS_VQ_F_AVAIL_WRAP (1u << 0)
 #define DS_VQ_F_USED_WRAP  (1u << 1)
 
@@ -73,7 +73,7 @@ static inline uint32_t
 ds_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-		((uint32_t)p[3] << 24);
+	       ((uint32_t)p[3] << 24);
 }
 
 static inline uint64_t
@@ -136,8 +136,7 @@ int ds_rule_features(uint64_t device_features, uint64_t driver_features, struct 
 int ds_rule_vq_size(uint16_t index, uint16_t size, struct ds_err *e); /* either layout */
 int ds_rule_net(const struct vhacc_devstate *s, struct ds_err *e);
 int ds_rule_vq_index(uint16_t index, uint16_t max_queue_pairs, struct ds_err *e);
-int ds_rule_vq_ring(const struct vhacc_devstate_vq *vq, uint64_t driver_features,
-	struct ds_err *e);
+int ds_rule_vq_ring(const struct vhacc_devstate_vq *vq, uint64_t driver_features, struct ds_err *e);
 int ds_rule_inflight(const struct vhacc_devstate_vq *vq, struct ds_err *e);
 int ds_validate(const struct vhacc_devstate *s, struct ds_err *e);
 

@@ -23,8 +23,9 @@ ds_fail(struct ds_err *e, int rc, const char *fmt, ...)
 	if (e == NULL || e->buf == NULL || e->len == 0)
 		return rc;
 	if (e->loc == DS_LOC_PART)
-		w = snprintf(e->buf, e->len, "part 0x%03x %s (selector %" PRIu64 ") at offset %zu: ",
-			e->type, vhacc_devstate_part_name(e->type), e->selector, e->offset);
+		w = snprintf(e->buf, e->len,
+			"part 0x%03x %s (selector %" PRIu64 ") at offset %zu: ", e->type,
+			vhacc_devstate_part_name(e->type), e->selector, e->offset);
 	else if (e->loc == DS_LOC_STREAM)
 		w = snprintf(e->buf, e->len, "stream at offset %zu: ", e->offset);
 	if (w > 0)
@@ -64,8 +65,8 @@ ds_rule_features(uint64_t device_features, uint64_t driver_features, struct ds_e
 
 	if (extra != 0)
 		return ds_fail(e, -EINVAL,
-			"driver features 0x%" PRIx64 " are not a subset of device features 0x%" PRIx64
-			" (bits %s not offered)",
+			"driver features 0x%" PRIx64
+			" are not a subset of device features 0x%" PRIx64 " (bits %s not offered)",
 			driver_features, device_features, bit_list(extra, bits, sizeof(bits)));
 	return 0;
 }
@@ -76,8 +77,8 @@ ds_rule_vq_size(uint16_t index, uint16_t size, struct ds_err *e)
 	if (size == 0)
 		return ds_fail(e, -EINVAL, "vq %u: size 0", index);
 	if (size > VHACC_DEVSTATE_MAX_VQ_SIZE)
-		return ds_fail(e, -EINVAL, "vq %u: size %u > %u", index, size,
-			VHACC_DEVSTATE_MAX_VQ_SIZE);
+		return ds_fail(
+			e, -EINVAL, "vq %u: size %u > %u", index, size, VHACC_DEVSTATE_MAX_VQ_SIZE);
 	return 0;
 }
 
@@ -120,14 +121,16 @@ ds_rule_vq_ring(const struct vhacc_devstate_vq *vq, uint64_t driver_features, st
 		uint16_t ahead = (uint16_t)(vq->last_avail_idx - vq->last_used_idx);
 
 		if (vq->size & (vq->size - 1))
-			return ds_fail(e, -EINVAL, "vq %u: size %u of a split ring is not a power of two",
-				vq->index, vq->size);
+			return ds_fail(e, -EINVAL,
+				"vq %u: size %u of a split ring is not a power of two", vq->index,
+				vq->size);
 		if (vq->avail_wrap || vq->used_wrap)
-			return ds_fail(e, -EINVAL, "vq %u: wrap counters set on a split ring",
-				vq->index);
+			return ds_fail(
+				e, -EINVAL, "vq %u: wrap counters set on a split ring", vq->index);
 		if (ahead > vq->size)
 			return ds_fail(e, -EINVAL,
-				"vq %u: last_avail_idx %u is %u ahead of last_used_idx %u, more than "
+				"vq %u: last_avail_idx %u is %u ahead of last_used_idx %u, more "
+				"than "
 				"the size %u",
 				vq->index, vq->last_avail_idx, ahead, vq->last_used_idx, vq->size);
 		return 0;
@@ -164,14 +167,14 @@ ds_rule_inflight(const struct vhacc_devstate_vq *vq, struct ds_err *e)
 				vq->index, i, f->id, vq->size);
 		if (f->ndesc > vq->size || (vq->packed && f->ndesc == 0))
 			return ds_fail(e, -EINVAL,
-				"vq %u: in-flight entry %u: ndesc %u out of range %u..%u", vq->index, i,
-				f->ndesc, vq->packed ? 1 : 0, vq->size);
+				"vq %u: in-flight entry %u: ndesc %u out of range %u..%u",
+				vq->index, i, f->ndesc, vq->packed ? 1 : 0, vq->size);
 		if (seen[f->id / 64] & (1ULL << (f->id % 64))) {
 			for (j = 0; vq->inflight[j].id != f->id; j++)
 				;
 			return ds_fail(e, -EINVAL,
-				"vq %u: in-flight entries %u and %u have the same id %u", vq->index, j,
-				i, f->id);
+				"vq %u: in-flight entries %u and %u have the same id %u", vq->index,
+				j, i, f->id);
 		}
 		seen[f->id / 64] |= 1ULL << (f->id % 64);
 	}
@@ -185,8 +188,8 @@ ds_validate(const struct vhacc_devstate *s, struct ds_err *e)
 	int rc;
 
 	if (s->nvqs > VHACC_DEVSTATE_MAX_VQS)
-		return ds_fail(e, -EINVAL, "%u virtqueues, at most %u", s->nvqs,
-			VHACC_DEVSTATE_MAX_VQS);
+		return ds_fail(
+			e, -EINVAL, "%u virtqueues, at most %u", s->nvqs, VHACC_DEVSTATE_MAX_VQS);
 	rc = ds_rule_features(s->device_features, s->driver_features, e);
 	if (rc == 0)
 		rc = ds_rule_net(s, e);

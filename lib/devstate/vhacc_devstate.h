@@ -32,25 +32,25 @@
 #define VHACC_DEVSTATE_MAX_VQ_SIZE  32768
 
 /* Part types (struct virtio_dev_part_hdr.part_type) */
-#define VHACC_DEV_PART_DEV_FEATURES    0x100 /* virtio common parts */
-#define VHACC_DEV_PART_DRV_FEATURES    0x101
-#define VHACC_DEV_PART_PCI_COMMON_CFG  0x102 /* not used by vhacc */
-#define VHACC_DEV_PART_DEVICE_STATUS   0x103
-#define VHACC_DEV_PART_VQ_CFG          0x104
-#define VHACC_DEV_PART_VQ_NOTIFY_CFG   0x105 /* not used by vhacc */
-#define VHACC_DEV_PART_NET_CVQ_CFG     0x200 /* virtio-net part; not used by vhacc */
-#define VHACC_DEV_PART_VHACC_HEADER    0x5f0 /* vhacc's parts: net device-type range */
-#define VHACC_DEV_PART_VHACC_NET_CFG   0x5f1
-#define VHACC_DEV_PART_VHACC_VQ_STATE  0x5f2
-#define VHACC_DEV_PART_VHACC_INFLIGHT  0x5f3
-#define VHACC_DEV_PART_VHACC_BUFFERED  0x5f4
-#define VHACC_DEV_PART_VHACC_CHECKSUM  0x5ff
+#define VHACC_DEV_PART_DEV_FEATURES   0x100 /* virtio common parts */
+#define VHACC_DEV_PART_DRV_FEATURES   0x101
+#define VHACC_DEV_PART_PCI_COMMON_CFG 0x102 /* not used by vhacc */
+#define VHACC_DEV_PART_DEVICE_STATUS  0x103
+#define VHACC_DEV_PART_VQ_CFG         0x104
+#define VHACC_DEV_PART_VQ_NOTIFY_CFG  0x105 /* not used by vhacc */
+#define VHACC_DEV_PART_NET_CVQ_CFG    0x200 /* virtio-net part; not used by vhacc */
+#define VHACC_DEV_PART_VHACC_HEADER   0x5f0 /* vhacc's parts: net device-type range */
+#define VHACC_DEV_PART_VHACC_NET_CFG  0x5f1
+#define VHACC_DEV_PART_VHACC_VQ_STATE 0x5f2
+#define VHACC_DEV_PART_VHACC_INFLIGHT 0x5f3
+#define VHACC_DEV_PART_VHACC_BUFFERED 0x5f4
+#define VHACC_DEV_PART_VHACC_CHECKSUM 0x5ff
 
 #define VHACC_DEV_PART_F_OPTIONAL (1u << 0) /* flags bit 0, VIRTIO_DEV_PART_F_OPTIONAL */
 #define VHACC_DEV_PART_HDR_LEN    16
 
 /* Encoded size of the largest state (32 vqs, 64 in-flight entries each). */
-#define VHACC_DEVSTATE_MAX_SIZE                                                                   \
+#define VHACC_DEVSTATE_MAX_SIZE                                                                    \
 	(165 + VHACC_DEVSTATE_MAX_VQS * (72 + 20 + 8 * VHACC_DEVSTATE_MAX_INFLIGHT))
 
 /* A descriptor chain the device took from the avail ring and has not marked used. */
@@ -64,8 +64,9 @@ struct vhacc_devstate_vq {
 	uint16_t index; /* virtqueue index: 2i RX, 2i+1 TX of queue pair i */
 	uint16_t size;  /* split: power of two; both: 1..32768 */
 	bool enabled, packed;
-	uint16_t last_avail_idx, last_used_idx; /* split: free-running; packed: ring index 0..size-1 */
-	bool avail_wrap, used_wrap;             /* packed only (false for split) */
+	uint16_t last_avail_idx,
+		last_used_idx;      /* split: free-running; packed: ring index 0..size-1 */
+	bool avail_wrap, used_wrap; /* packed only (false for split) */
 	uint16_t n_inflight;
 	struct vhacc_devstate_inflight inflight[VHACC_DEVSTATE_MAX_INFLIGHT];
 };
@@ -75,8 +76,8 @@ struct vhacc_devstate {
 	uint8_t status;                            /* virtio device status */
 	uint8_t mac[6];
 	uint16_t mtu, net_status, max_queue_pairs; /* as in struct virtio_net_config */
-	uint32_t buffered_packets;                 /* packets vhacc holds for the port (0 after a drain) */
-	uint16_t nvqs;                             /* vq[0..nvqs-1], ascending index */
+	uint32_t buffered_packets; /* packets vhacc holds for the port (0 after a drain) */
+	uint16_t nvqs;             /* vq[0..nvqs-1], ascending index */
 	struct vhacc_devstate_vq vq[VHACC_DEVSTATE_MAX_VQS];
 };
 
@@ -97,8 +98,8 @@ int vhacc_devstate_encode(const struct vhacc_devstate *s, void *buf, size_t cap,
  * "part 0x5f2 vhacc_vq_state (selector 3) at offset 412: vq 3: last_avail_idx 300 >= size 256
  * (packed ring)".
  */
-int vhacc_devstate_decode(const void *buf, size_t len, struct vhacc_devstate *s, char *err,
-	size_t errlen);
+int vhacc_devstate_decode(
+	const void *buf, size_t len, struct vhacc_devstate *s, char *err, size_t errlen);
 
 /*
  * Can s be loaded into a port offering device_features with max_qps queue
@@ -107,8 +108,8 @@ int vhacc_devstate_decode(const void *buf, size_t len, struct vhacc_devstate *s,
  * checks (a ring layout that disagrees with VIRTIO_F_RING_PACKED in the
  * driver features, driver features outside the state's device features, ...).
  */
-int vhacc_devstate_check(const struct vhacc_devstate *s, uint64_t device_features,
-	uint16_t max_qps, char *err, size_t errlen);
+int vhacc_devstate_check(const struct vhacc_devstate *s, uint64_t device_features, uint16_t max_qps,
+	char *err, size_t errlen);
 
 /* Name of a part type ("vq_cfg", "vhacc_vq_state", ...), "unknown" if vhacc has none. */
 const char *vhacc_devstate_part_name(uint16_t type);

@@ -82,22 +82,25 @@ vhacc_port_state_load(struct vhacc_port *p, const struct vhacc_devstate *s, char
 		return ret;
 	}
 	if (s->buffered_packets != 0) {
-		snprintf(msg, len, "port %s: the state carries %" PRIu32 " buffered packets; "
-				   "vhacc restores none (drain the source)", p->conf.name,
-			s->buffered_packets);
+		snprintf(msg, len,
+			"port %s: the state carries %" PRIu32 " buffered packets; "
+			"vhacc restores none (drain the source)",
+			p->conf.name, s->buffered_packets);
 		return -ENOTSUP;
 	}
 	for (i = 0; i < s->nvqs; i++)
 		if (s->vq[i].n_inflight != 0) {
-			snprintf(msg, len, "port %s vring %u: %u in-flight descriptors; vhacc "
-					   "resumes none (drain the source)", p->conf.name,
-				s->vq[i].index, s->vq[i].n_inflight);
+			snprintf(msg, len,
+				"port %s vring %u: %u in-flight descriptors; vhacc "
+				"resumes none (drain the source)",
+				p->conf.name, s->vq[i].index, s->vq[i].n_inflight);
 			return -ENOTSUP;
 		}
 	if (p->running && s->driver_features != 0 && s->driver_features != p->features) {
-		snprintf(msg, len, "port %s: state features 0x%" PRIx64 ", the frontend "
-				   "negotiated 0x%" PRIx64, p->conf.name, s->driver_features,
-			p->features);
+		snprintf(msg, len,
+			"port %s: state features 0x%" PRIx64 ", the frontend "
+			"negotiated 0x%" PRIx64,
+			p->conf.name, s->driver_features, p->features);
 		return -ENOTSUP;
 	}
 	if (p->loaded == NULL) {
@@ -124,8 +127,9 @@ vhacc_port_state_apply(struct vhacc_port *p, char *msg, size_t len)
 	if (!p->state_loaded)
 		return 0;
 	if (s->driver_features != 0 && (!p->running || s->driver_features != p->features)) {
-		snprintf(msg, len, "port %s: the frontend %s (state features 0x%" PRIx64
-				   "); stays frozen", p->conf.name,
+		snprintf(msg, len,
+			"port %s: the frontend %s (state features 0x%" PRIx64 "); stays frozen",
+			p->conf.name,
 			p->running ? "negotiated other features" : "has not started the device",
 			s->driver_features);
 		return -EAGAIN;
@@ -159,8 +163,9 @@ vhacc_port_state_apply(struct vhacc_port *p, char *msg, size_t len)
 			want[i] = cur;
 			continue;
 		}
-		snprintf(msg, len, "port %s vring %u: the ring agrees with neither the state "
-				   "(used %u) nor the frontend (used %u); stays frozen",
+		snprintf(msg, len,
+			"port %s vring %u: the ring agrees with neither the state "
+			"(used %u) nor the frontend (used %u); stays frozen",
 			p->conf.name, v->index, v->last_used_idx, cur.last_used_idx);
 		return -ESTALE;
 	}

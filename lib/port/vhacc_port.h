@@ -79,10 +79,10 @@ struct vhacc_port {
 
 	/* mode (port_mode.c); workers poll the port only while it accepts */
 	enum vhacc_port_mode mode;
-	bool draining;          /* entering stop: nothing new taken, held packets flushed */
-	uint64_t mode_changes;  /* successful transitions */
+	bool draining;         /* entering stop: nothing new taken, held packets flushed */
+	uint64_t mode_changes; /* successful transitions */
 	uint64_t drain_failures;
-	uint64_t last_drain_us; /* the last entry into stop, request to drained */
+	uint64_t last_drain_us;        /* the last entry into stop, request to drained */
 	struct vhacc_devstate *loaded; /* port_state.c: loaded in freeze, applied on leaving it */
 	bool state_loaded;
 
@@ -162,10 +162,10 @@ int vhacc_port_set_mode(struct vhacc_port *p, enum vhacc_port_mode m, unsigned i
  * checked against the ring; -EAGAIN (not all set up yet) or -ESTALE (the
  * ring disagrees) leave everything as it was. msg: a one-line explanation.
  */
-int vhacc_port_state_get(const struct vhacc_port *p, struct vhacc_devstate *s, char *msg,
-	size_t len);
-int vhacc_port_state_load(struct vhacc_port *p, const struct vhacc_devstate *s, char *msg,
-	size_t len);
+int vhacc_port_state_get(
+	const struct vhacc_port *p, struct vhacc_devstate *s, char *msg, size_t len);
+int vhacc_port_state_load(
+	struct vhacc_port *p, const struct vhacc_devstate *s, char *msg, size_t len);
 int vhacc_port_state_apply(struct vhacc_port *p, char *msg, size_t len);
 
 /* Sum of stats of a vring (0 if never started). */

@@ -30,7 +30,7 @@ struct mode_req {
 	char port[64];
 	char arg[32]; /* mode name or timeout, "" if absent */
 	enum vhacc_port_mode want;
-	bool set;     /* change the mode (else report it) */
+	bool set; /* change the mode (else report it) */
 	unsigned int timeout_ms;
 	struct rte_tel_data *d;
 };
@@ -173,8 +173,10 @@ mode_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (vhacc_port_mode_parse(r.arg, &r.want) < 0) {
 			char msg[RTE_TEL_MAX_STRING_LEN];
 
-			snprintf(msg, sizeof(msg), "unknown mode '%.24s' (active, stop, freeze); "
-						   "mode unchanged", r.arg);
+			snprintf(msg, sizeof(msg),
+				"unknown mode '%.24s' (active, stop, freeze); "
+				"mode unchanged",
+				r.arg);
 			answer_dict(d, EINVAL, msg);
 			return 0;
 		}

@@ -260,8 +260,8 @@ static inline bool
 vhacc_virtq_pending(const struct vhacc_virtq *q)
 {
 	if (q->packed) {
-		uint16_t f = __atomic_load_n(&q->desc_packed[q->last_avail_idx].flags,
-			__ATOMIC_RELAXED);
+		uint16_t f =
+			__atomic_load_n(&q->desc_packed[q->last_avail_idx].flags, __ATOMIC_RELAXED);
 		bool avail = f & (1u << VRING_PACKED_DESC_F_AVAIL);
 		bool used = f & (1u << VRING_PACKED_DESC_F_USED);
 
@@ -292,7 +292,8 @@ int vhacc_virtq_set_state(struct vhacc_virtq *q, const struct vhacc_virtq_state 
  * descriptor before st's used position was marked used in its lap and the
  * one at it was not (yet) in st's lap. Control lcore, queue not polled.
  */
-bool vhacc_virtq_state_matches_ring(const struct vhacc_virtq *q, const struct vhacc_virtq_state *st);
+bool vhacc_virtq_state_matches_ring(
+	const struct vhacc_virtq *q, const struct vhacc_virtq_state *st);
 
 /* Chains the device currently holds (taken from avail, not yet used); returns the count. */
 uint16_t vhacc_virtq_held(const struct vhacc_virtq *q, struct vhacc_virtq_held *out, uint16_t max);

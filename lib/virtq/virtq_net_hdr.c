@@ -247,11 +247,11 @@ csum_complete(struct rte_mbuf *m, uint32_t start, uint32_t end, uint32_t off)
 
 /* What a guest TX header asks for, checked against its frame. */
 struct tx_req {
-	uint32_t start, off;  /* csum_start, csum_offset */
-	bool v4, tcp;         /* IPv4 (else IPv6); TCP (else UDP), when known */
-	bool known;           /* TCP/UDP over IPv4/IPv6, the checksum where it belongs */
-	bool gso;             /* more than one segment of TCP payload: segment it */
-	uint32_t l2, l3, l4;  /* header lengths, when known */
+	uint32_t start, off; /* csum_start, csum_offset */
+	bool v4, tcp;        /* IPv4 (else IPv6); TCP (else UDP), when known */
+	bool known;          /* TCP/UDP over IPv4/IPv6, the checksum where it belongs */
+	bool gso;            /* more than one segment of TCP payload: segment it */
+	uint32_t l2, l3, l4; /* header lengths, when known */
 	uint32_t gso_size;
 };
 
@@ -336,7 +336,8 @@ virtq_net_hdr_to_mbuf(
 	if (tx_req_check(q, h, m, m->pkt_len, &r) < 0)
 		return -1;
 	if (r.gso) {
-		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | (r.v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+		m->ol_flags |=
+			RTE_MBUF_F_TX_TCP_SEG | (r.v4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
 		m->tso_segsz = (uint16_t)r.gso_size;
 	} else if (r.known) {
 		m->ol_flags |= (r.tcp ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM) |
@@ -354,9 +355,8 @@ virtq_net_hdr_to_mbuf(
 }
 
 int
-virtq_net_hdr_pass(const struct vhacc_virtq *q, const struct virtio_net_hdr *h,
-	const uint8_t *head, uint32_t head_len, uint32_t len, struct virtio_net_hdr *out,
-	uint32_t *wire_len)
+virtq_net_hdr_pass(const struct vhacc_virtq *q, const struct virtio_net_hdr *h, const uint8_t *head,
+	uint32_t head_len, uint32_t len, struct virtio_net_hdr *out, uint32_t *wire_len)
 {
 	struct rte_mbuf view;
 	struct tx_req r;

@@ -164,10 +164,10 @@ struct xfer_seg {
 /* The frame of one TX chain, as pass 1 found it. */
 struct xfer_frame {
 	struct vhacc_virtq *src;
-	uint32_t len;      /* frame bytes, without the virtio-net header */
-	uint32_t wire_len; /* longest frame on the wire: a GSO frame's segments */
+	uint32_t len;              /* frame bytes, without the virtio-net header */
+	uint32_t wire_len;         /* longest frame on the wire: a GSO frame's segments */
 	struct virtio_net_hdr hdr; /* for the receiver (zero without an offload) */
-	uint16_t nsegs; /* recorded segments; XFER_SEGS + 1: walk again */
+	uint16_t nsegs;            /* recorded segments; XFER_SEGS + 1: walk again */
 	struct xfer_seg segs[XFER_SEGS];
 	struct xring_chain walk; /* pass 2 re-walk state when nsegs > XFER_SEGS */
 	const uint8_t *wp;
@@ -210,8 +210,9 @@ xfer_scan(struct vhacc_virtq *src, struct xring_chain *c, struct xfer_frame *f)
 			} else {
 				/* a header spread over descriptors: gather it */
 				memcpy(hdr.b + src->hdr_len - skip, p, k);
-				offload = skip == k && (hdr.h.flags != 0 ||
-							       hdr.h.gso_type != VIRTIO_NET_HDR_GSO_NONE);
+				offload = skip == k &&
+					  (hdr.h.flags != 0 ||
+						  hdr.h.gso_type != VIRTIO_NET_HDR_GSO_NONE);
 			}
 			skip -= k;
 			p += k;
@@ -243,8 +244,8 @@ xfer_scan(struct vhacc_virtq *src, struct xring_chain *c, struct xfer_frame *f)
 	memset(&f->hdr, 0, sizeof(f->hdr));
 	f->wire_len = (uint32_t)total;
 	/* the mbuf path's checks (virtq_net_hdr_to_mbuf), on the copied headers */
-	if (unlikely(offload) && virtq_net_hdr_pass(src, &hdr.h, head, head_len,
-					 (uint32_t)total, &f->hdr, &f->wire_len) < 0) {
+	if (unlikely(offload) && virtq_net_hdr_pass(src, &hdr.h, head, head_len, (uint32_t)total,
+					 &f->hdr, &f->wire_len) < 0) {
 		src->stats.drop_bad_hdr++;
 		return 1;
 	}

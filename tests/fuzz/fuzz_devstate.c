@@ -168,8 +168,8 @@ build_state(struct vhacc_devstate *s, struct reader *r)
 		} else {
 			vq->size = (uint16_t)(1u << (take(r, 1) % 16));
 			vq->last_used_idx = (uint16_t)take(r, 2);
-			vq->last_avail_idx =
-				(uint16_t)(vq->last_used_idx + take(r, 2) % ((uint32_t)vq->size + 1));
+			vq->last_avail_idx = (uint16_t)(vq->last_used_idx +
+							take(r, 2) % ((uint32_t)vq->size + 1));
 		}
 		max_n = vq->size < VHACC_DEVSTATE_MAX_INFLIGHT ? vq->size
 							       : VHACC_DEVSTATE_MAX_INFLIGHT;

@@ -47,17 +47,17 @@
 #define DRV_SPLIT  (DEV_FEATURES & ~(BIT(F_RING_PACKED) | BIT(F_LOG_ALL) | BIT(F_IN_ORDER)))
 #define DRV_PACKED (DRV_SPLIT | BIT(F_RING_PACKED))
 
-#define T_HDR      VHACC_DEV_PART_VHACC_HEADER
-#define T_DEVF     VHACC_DEV_PART_DEV_FEATURES
-#define T_DRVF     VHACC_DEV_PART_DRV_FEATURES
-#define T_STATUS   VHACC_DEV_PART_DEVICE_STATUS
-#define T_VQCFG    VHACC_DEV_PART_VQ_CFG
-#define T_NET      VHACC_DEV_PART_VHACC_NET_CFG
-#define T_VQSTATE  VHACC_DEV_PART_VHACC_VQ_STATE
-#define T_INFL     VHACC_DEV_PART_VHACC_INFLIGHT
-#define T_BUF      VHACC_DEV_PART_VHACC_BUFFERED
-#define T_CSUM     VHACC_DEV_PART_VHACC_CHECKSUM
-#define OPT        VHACC_DEV_PART_F_OPTIONAL
+#define T_HDR     VHACC_DEV_PART_VHACC_HEADER
+#define T_DEVF    VHACC_DEV_PART_DEV_FEATURES
+#define T_DRVF    VHACC_DEV_PART_DRV_FEATURES
+#define T_STATUS  VHACC_DEV_PART_DEVICE_STATUS
+#define T_VQCFG   VHACC_DEV_PART_VQ_CFG
+#define T_NET     VHACC_DEV_PART_VHACC_NET_CFG
+#define T_VQSTATE VHACC_DEV_PART_VHACC_VQ_STATE
+#define T_INFL    VHACC_DEV_PART_VHACC_INFLIGHT
+#define T_BUF     VHACC_DEV_PART_VHACC_BUFFERED
+#define T_CSUM    VHACC_DEV_PART_VHACC_CHECKSUM
+#define OPT       VHACC_DEV_PART_F_OPTIONAL
 
 #define BUF_MAX (VHACC_DEVSTATE_MAX_SIZE + 4096)
 
@@ -127,8 +127,8 @@ add_inflight(struct vhacc_devstate *s)
 		if (!vq->packed)
 			vq->last_avail_idx = (uint16_t)(vq->last_used_idx + vq->n_inflight);
 		else
-			vq->last_avail_idx = (uint16_t)((vq->last_used_idx + 2 * vq->n_inflight) %
-				vq->size);
+			vq->last_avail_idx =
+				(uint16_t)((vq->last_used_idx + 2 * vq->n_inflight) % vq->size);
 	}
 }
 
@@ -278,8 +278,8 @@ refuse_(int rc, const char *a, const char *b)
 	assert_null(strchr(err, '\n'));
 	assert_memory_equal(&out, &untouched, sizeof(out));
 }
-#define refuse(rc, a)       refuse_(rc, a, NULL)
-#define refuse2(rc, a, b)   refuse_(rc, a, b)
+#define refuse(rc, a)     refuse_(rc, a, NULL)
+#define refuse2(rc, a, b) refuse_(rc, a, b)
 
 static void
 decode_ok(struct vhacc_devstate *s)
@@ -414,31 +414,30 @@ test_deterministic(void **state)
  * one chain in flight on vq 1.
  */
 /* part headers (with their offsets), then values */
-static const char golden_hex[] =
-	"f0050000000000000000000010000000" /* 0 */
-	"5648445301000100510100000c000000"
-	"00010100000000000000000008000000" /* 32 */
-	"2100000001000000"
-	"01010000000000000000000008000000" /* 56 */
-	"2100000001000000"
-	"03010000000000000000000001000000" /* 80 */
-	"0f"
-	"04010000000000000000000020000000" /* 97 */
-	"0001ffff01000000000000000000000000000000000000000000000000000000"
-	"04010000010000000000000020000000" /* 145 */
-	"0001ffff01000000000000000000000000000000000000000000000000000000"
-	"f105000000000000000000000c000000" /* 193 */
-	"52540012345601000100dc05"
-	"f2050000000000000000000008000000" /* 221 */
-	"0000050005000000"
-	"f2050000010000000000000008000000" /* 245 */
-	"0000120011000000"
-	"f305000001000000000000000c000000" /* 269 */
-	"010000000700010000000000"
-	"f4050100000000000000000004000000" /* 297 */
-	"00000000"
-	"ff050000000000000000000004000000" /* 317 */
-	"f1c81101";
+static const char golden_hex[] = "f0050000000000000000000010000000" /* 0 */
+				 "5648445301000100510100000c000000"
+				 "00010100000000000000000008000000" /* 32 */
+				 "2100000001000000"
+				 "01010000000000000000000008000000" /* 56 */
+				 "2100000001000000"
+				 "03010000000000000000000001000000" /* 80 */
+				 "0f"
+				 "04010000000000000000000020000000" /* 97 */
+				 "0001ffff01000000000000000000000000000000000000000000000000000000"
+				 "04010000010000000000000020000000" /* 145 */
+				 "0001ffff01000000000000000000000000000000000000000000000000000000"
+				 "f105000000000000000000000c000000" /* 193 */
+				 "52540012345601000100dc05"
+				 "f2050000000000000000000008000000" /* 221 */
+				 "0000050005000000"
+				 "f2050000010000000000000008000000" /* 245 */
+				 "0000120011000000"
+				 "f305000001000000000000000c000000" /* 269 */
+				 "010000000700010000000000"
+				 "f4050100000000000000000004000000" /* 297 */
+				 "00000000"
+				 "ff050000000000000000000004000000" /* 317 */
+				 "f1c81101";
 
 static void
 golden_state(struct vhacc_devstate *s)
@@ -599,8 +598,9 @@ test_refuse_not_a_stream(void **state)
 	(void)state;
 	fresh(false, 1);
 	put16(buf, 0x100);
-	refuse(-EINVAL, "part 0x100 device_features (selector 0) at offset 0: the stream must begin "
-			"with part 0x5f0 vhacc_header");
+	refuse(-EINVAL,
+		"part 0x100 device_features (selector 0) at offset 0: the stream must begin "
+		"with part 0x5f0 vhacc_header");
 	fresh(false, 1);
 	buf[2] = OPT;
 	refuse(-EINVAL, "flags, reserved and selector must be 0");
@@ -694,7 +694,8 @@ test_refuse_length_mismatch(void **state)
 			"be 1");
 	fresh(false, 1);
 	resize_part(T_VQCFG, 1, 30);
-	refuse(-EINVAL, "part 0x104 vq_cfg (selector 1) at offset 145: value length 30, must be 32");
+	refuse(-EINVAL,
+		"part 0x104 vq_cfg (selector 1) at offset 145: value length 30, must be 32");
 	fresh(false, 1);
 	resize_part(T_DEVF, 0, 16);
 	refuse(-EINVAL, "value length 16, must be 8");
@@ -904,8 +905,9 @@ test_refuse_out_of_order(void **state)
 	cut_bytes(a, 24);
 	insert_bytes(part_at(T_BUF, 0), copy, 24);
 	reseal(0);
-	refuse(-EINVAL, "part 0x5f3 vhacc_inflight (selector 0) at offset 245: out of order: part "
-			"0x5f2 vhacc_vq_state for vq 0, which comes before this one, is at offset 273");
+	refuse(-EINVAL,
+		"part 0x5f3 vhacc_inflight (selector 0) at offset 245: out of order: part "
+		"0x5f2 vhacc_vq_state for vq 0, which comes before this one, is at offset 273");
 
 	/* the buffered part before the net config */
 	fresh(false, 1);
@@ -996,8 +998,9 @@ test_refuse_vq_index(void **state)
 	fresh(false, 1);
 	buf[part_at(T_VQSTATE, 1) + 4] = 2;
 	reseal(0);
-	refuse(-EINVAL, "part 0x5f2 vhacc_vq_state (selector 2) at offset 245: no vq_cfg part (0x104) "
-			"for vq 2");
+	refuse(-EINVAL,
+		"part 0x5f2 vhacc_vq_state (selector 2) at offset 245: no vq_cfg part (0x104) "
+		"for vq 2");
 }
 
 static void
@@ -1032,7 +1035,8 @@ test_refuse_vq_cfg_fields(void **state)
 	fresh(false, 1);
 	put16(val_at(T_VQCFG, 0) + 2, 3);
 	reseal(0);
-	refuse(-EINVAL, "part 0x104 vq_cfg (selector 0) at offset 97: vector 0x0003, must be 0xffff");
+	refuse(-EINVAL,
+		"part 0x104 vq_cfg (selector 0) at offset 97: vector 0x0003, must be 0xffff");
 	fresh(false, 1);
 	put16(val_at(T_VQCFG, 0) + 4, 2);
 	reseal(0);
@@ -1054,8 +1058,9 @@ test_refuse_vq_state_fields(void **state)
 	fresh(false, 1);
 	val_at(T_VQSTATE, 1)[0] = 2;
 	reseal(0);
-	refuse(-EINVAL, "part 0x5f2 vhacc_vq_state (selector 1) at offset 245: ring layout 2, must be "
-			"0 (split) or 1 (packed)");
+	refuse(-EINVAL,
+		"part 0x5f2 vhacc_vq_state (selector 1) at offset 245: ring layout 2, must be "
+		"0 (split) or 1 (packed)");
 	fresh(true, 1);
 	val_at(T_VQSTATE, 1)[1] = 4;
 	reseal(0);
@@ -1106,7 +1111,8 @@ test_refuse_split_indices(void **state)
 	fresh(false, 1);
 	put16(val_at(T_VQSTATE, 1) + 2, (uint16_t)(st.vq[1].last_used_idx + 257));
 	reseal(0);
-	refuse(-EINVAL, "vq 1: last_avail_idx 254 is 257 ahead of last_used_idx 65533, more than the size 256");
+	refuse(-EINVAL, "vq 1: last_avail_idx 254 is 257 ahead of last_used_idx 65533, more than "
+			"the size 256");
 }
 
 static void
@@ -1198,8 +1204,9 @@ test_refuse_net_cfg(void **state)
 	fresh(false, 1);
 	put16(val_at(T_NET, 0) + 8, 0);
 	reseal(0);
-	refuse(-EINVAL, "part 0x5f1 vhacc_net_cfg (selector 0) at offset 193: max_virtqueue_pairs 0 "
-			"out of range 1..16");
+	refuse(-EINVAL,
+		"part 0x5f1 vhacc_net_cfg (selector 0) at offset 193: max_virtqueue_pairs 0 "
+		"out of range 1..16");
 	fresh(false, 1);
 	put16(val_at(T_NET, 0) + 8, 17);
 	reseal(0);
@@ -1262,12 +1269,14 @@ test_check(void **state)
 	/* a layout that disagrees with the driver features */
 	base_state(&st, true, 1);
 	st.vq[1].packed = false;
-	check_err(-EINVAL, DEV_FEATURES, 1, "vq 1: split ring, but the driver features have "
-					    "RING_PACKED");
+	check_err(-EINVAL, DEV_FEATURES, 1,
+		"vq 1: split ring, but the driver features have "
+		"RING_PACKED");
 	base_state(&st, false, 1);
 	st.vq[0].packed = true;
-	check_err(-EINVAL, DEV_FEATURES, 1, "vq 0: packed ring, but the driver features lack "
-					    "RING_PACKED");
+	check_err(-EINVAL, DEV_FEATURES, 1,
+		"vq 0: packed ring, but the driver features lack "
+		"RING_PACKED");
 	/* other invalid states */
 	base_state(&st, false, 1);
 	st.driver_features |= BIT(63);

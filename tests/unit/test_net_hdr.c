@@ -301,8 +301,8 @@ pass(const struct vhacc_virtq *q, const struct virtio_net_hdr *h, const struct f
 	struct virtio_net_hdr tmp;
 	uint32_t w;
 
-	return virtq_net_hdr_pass(q, h, f->b, RTE_MIN(f->len, 256u), f->len, o ? o : &tmp,
-		wire ? wire : &w);
+	return virtq_net_hdr_pass(
+		q, h, f->b, RTE_MIN(f->len, 256u), f->len, o ? o : &tmp, wire ? wire : &w);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -128,8 +128,8 @@ test_transitions(void **state)
 	assert_null(entry_of(b));
 
 	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 100, msg, sizeof(msg)), 1);
-	assert_int_equal(vhacc_port_set_mode(a, (enum vhacc_port_mode)7, 100, msg, sizeof(msg)),
-		-EINVAL);
+	assert_int_equal(
+		vhacc_port_set_mode(a, (enum vhacc_port_mode)7, 100, msg, sizeof(msg)), -EINVAL);
 	assert_int_equal(a->mode, VHACC_PORT_MODE_STOP);
 
 	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_FREEZE, 100, msg, sizeof(msg)), 0);
@@ -172,8 +172,8 @@ test_drain_timeout(void **state)
 	pend->head = 0;
 	pend->count = 1;
 
-	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 20, msg, sizeof(msg)),
-		-ETIMEDOUT);
+	assert_int_equal(
+		vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 20, msg, sizeof(msg)), -ETIMEDOUT);
 	assert_non_null(strstr(msg, "stays active"));
 	assert_int_equal(a->mode, VHACC_PORT_MODE_ACTIVE);
 	assert_false(a->draining);
@@ -259,8 +259,8 @@ test_state_load_apply(void **state)
 	assert_true(a->state_loaded);
 	/* the frontend has not set vring 1 up: the port cannot leave freeze */
 	a->vrings[1].running = false;
-	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_ACTIVE, 100, msg, sizeof(msg)),
-		-EAGAIN);
+	assert_int_equal(
+		vhacc_port_set_mode(a, VHACC_PORT_MODE_ACTIVE, 100, msg, sizeof(msg)), -EAGAIN);
 	assert_non_null(strstr(msg, "vring 1"));
 	assert_int_equal(a->mode, VHACC_PORT_MODE_FREEZE);
 	assert_null(entry_of(a));

@@ -2990,10 +2990,10 @@ test_xfer_wrap_log(void **state)
 	fx_fini(&b);
 }
 
-#define F_CSUM     FEAT(VIRTIO_NET_F_CSUM)
-#define F_GCSUM    FEAT(VIRTIO_NET_F_GUEST_CSUM)
-#define F_HTSO4    FEAT(VIRTIO_NET_F_HOST_TSO4)
-#define F_GTSO4    FEAT(VIRTIO_NET_F_GUEST_TSO4)
+#define F_CSUM  FEAT(VIRTIO_NET_F_CSUM)
+#define F_GCSUM FEAT(VIRTIO_NET_F_GUEST_CSUM)
+#define F_HTSO4 FEAT(VIRTIO_NET_F_HOST_TSO4)
+#define F_GTSO4 FEAT(VIRTIO_NET_F_GUEST_TSO4)
 
 /*
  * A 12-byte virtio-net header asking for TSO (IPv4, gso_size 1448, hdr_len

@@ -59,7 +59,8 @@ main(int argc, char **argv)
 	}
 	memset(&ch, 0, sizeof(ch));
 	if (channels(fd, argv[1], &ch, ETHTOOL_GCHANNELS) != 0) {
-		fprintf(stderr, "%s: ETHTOOL_GCHANNELS on %s: %s\n", argv[0], argv[1], strerror(errno));
+		fprintf(stderr, "%s: ETHTOOL_GCHANNELS on %s: %s\n", argv[0], argv[1],
+			strerror(errno));
 		return 1;
 	}
 	if (n > 0) {
@@ -70,8 +71,8 @@ main(int argc, char **argv)
 		}
 		ch.combined_count = (unsigned int)n;
 		if (channels(fd, argv[1], &ch, ETHTOOL_SCHANNELS) != 0) {
-			fprintf(stderr, "%s: ETHTOOL_SCHANNELS combined %ld on %s: %s\n", argv[0], n,
-				argv[1], strerror(errno));
+			fprintf(stderr, "%s: ETHTOOL_SCHANNELS combined %ld on %s: %s\n", argv[0],
+				n, argv[1], strerror(errno));
 			return 1;
 		}
 		memset(&ch, 0, sizeof(ch));
