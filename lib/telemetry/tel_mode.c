@@ -35,15 +35,6 @@ struct mode_req {
 	struct rte_tel_data *d;
 };
 
-static void
-answer_dict(struct rte_tel_data *d, int err, const char *msg)
-{
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_int(d, "ok", err == 0);
-	rte_tel_data_add_dict_int(d, "errno", err);
-	rte_tel_data_add_dict_string(d, "message", msg);
-}
-
 /* "<port>[,<arg>]" into r; false (and the answer written) if malformed. */
 static bool
 split_params(const char *params, struct mode_req *r, const char *usage)
@@ -52,14 +43,14 @@ split_params(const char *params, struct mode_req *r, const char *usage)
 	size_t n;
 
 	if (params == NULL || *params == '\0') {
-		answer_dict(r->d, EINVAL, usage);
+		vhacc_tel_answer(r->d, EINVAL, usage);
 		return false;
 	}
 	comma = strchr(params, ',');
 	n = comma != NULL ? (size_t)(comma - params) : strlen(params);
 	if (n == 0 || n >= sizeof(r->port) ||
 		(comma != NULL && strlen(comma + 1) >= sizeof(r->arg))) {
-		answer_dict(r->d, EINVAL, usage);
+		vhacc_tel_answer(r->d, EINVAL, usage);
 		return false;
 	}
 	memcpy(r->port, params, n);
@@ -79,7 +70,7 @@ mode_ctl(void *arg)
 	int ret = 0;
 
 	if (p == NULL) {
-		answer_dict(r->d, ENODEV, "no such port");
+		vhacc_tel_answer(r->d, ENODEV, "no such port");
 		return 0;
 	}
 	old = p->mode;
@@ -89,24 +80,12 @@ mode_ctl(void *arg)
 	} else {
 		ret = vhacc_port_set_mode(p, r->want, r->timeout_ms, msg, sizeof(msg));
 	}
-	answer_dict(r->d, ret < 0 ? -ret : 0, msg);
+	vhacc_tel_answer(r->d, ret < 0 ? -ret : 0, msg);
 	rte_tel_data_add_dict_string(r->d, "port", p->conf.name);
 	rte_tel_data_add_dict_string(r->d, "mode", vhacc_port_mode_name(p->mode));
 	rte_tel_data_add_dict_int(r->d, "changed", r->set && ret == 0);
 	if (r->set && ret == 0 && old == VHACC_PORT_MODE_ACTIVE)
 		rte_tel_data_add_dict_u64(r->d, "drain_us", p->last_drain_us); /* this drain's */
-	return 0;
-}
-
-static int
-post(vhacc_ctl_fn fn, struct mode_req *r)
-{
-	/* the request may drain for timeout_ms once picked up; waiting to be
-	 * picked up is bounded separately */
-	int ret = vhacc_ctl_call(fn, r, VHACC_TEL_ANSWER_TIMEOUT_MS);
-
-	if (ret == -ETIMEDOUT)
-		answer_dict(r->d, ETIMEDOUT, "control lcore did not answer in time");
 	return 0;
 }
 
@@ -139,10 +118,10 @@ suspend_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (!split_params(params, &r, usage))
 		return 0;
 	if (parse_timeout(&r) < 0) {
-		answer_dict(d, EINVAL, usage);
+		vhacc_tel_answer(d, EINVAL, usage);
 		return 0;
 	}
-	return post(mode_ctl, &r);
+	return vhacc_tel_post(mode_ctl, &r, d);
 }
 
 static int
@@ -154,10 +133,10 @@ resume_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (!split_params(params, &r, "usage: <port id or name>"))
 		return 0;
 	if (r.arg[0] != '\0') {
-		answer_dict(d, EINVAL, "usage: <port id or name>");
+		vhacc_tel_answer(d, EINVAL, "usage: <port id or name>");
 		return 0;
 	}
-	return post(mode_ctl, &r);
+	return vhacc_tel_post(mode_ctl, &r, d);
 }
 
 static int
@@ -177,12 +156,12 @@ mode_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 				"unknown mode '%.24s' (active, stop, freeze); "
 				"mode unchanged",
 				r.arg);
-			answer_dict(d, EINVAL, msg);
+			vhacc_tel_answer(d, EINVAL, msg);
 			return 0;
 		}
 		r.set = true;
 	}
-	return post(mode_ctl, &r);
+	return vhacc_tel_post(mode_ctl, &r, d);
 }
 
 /* One vring's position: exact unless the port is active (then a live reading). */
@@ -229,7 +208,7 @@ queue_state_ctl(void *arg)
 	uint16_t i;
 
 	if (p == NULL) {
-		answer_dict(r->d, ENODEV, "no such port");
+		vhacc_tel_answer(r->d, ENODEV, "no such port");
 		return 0;
 	}
 	for (i = 0; i < 2 * p->conf.queue_pairs && i < VHACC_MAX_VRINGS; i++)
@@ -241,7 +220,7 @@ queue_state_ctl(void *arg)
 			? ": no vring was ever set up (no frontend yet)"
 		: p->mode == VHACC_PORT_MODE_ACTIVE ? ": live positions, not exact"
 						    : "");
-	answer_dict(r->d, 0, msg);
+	vhacc_tel_answer(r->d, 0, msg);
 	rte_tel_data_add_dict_string(r->d, "mode", vhacc_port_mode_name(p->mode));
 	for (i = 0; i < 2 * p->conf.queue_pairs && i < VHACC_MAX_VRINGS; i++)
 		add_vring_state(r->d, p, i);
@@ -256,7 +235,7 @@ queue_state_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(cmd);
 	if (!split_params(params, &r, "usage: <port id or name>"))
 		return 0;
-	return post(queue_state_ctl, &r);
+	return vhacc_tel_post(queue_state_ctl, &r, d);
 }
 
 int

@@ -45,15 +45,6 @@ static size_t snap_len;
 static uint16_t snap_port = UINT16_MAX;
 static uint64_t snap_gen;
 
-static void
-answer(struct rte_tel_data *d, int err, const char *msg)
-{
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_int(d, "ok", err == 0);
-	rte_tel_data_add_dict_int(d, "errno", err);
-	rte_tel_data_add_dict_string(d, "message", msg);
-}
-
 static bool
 parse(const char *params, struct state_req *r, bool need_arg, const char *usage)
 {
@@ -61,16 +52,16 @@ parse(const char *params, struct state_req *r, bool need_arg, const char *usage)
 	size_t n;
 
 	if (params == NULL || *params == '\0' || (need_arg != (comma != NULL))) {
-		answer(r->d, EINVAL, usage);
+		vhacc_tel_answer(r->d, EINVAL, usage);
 		return false;
 	}
 	n = comma != NULL ? (size_t)(comma - params) : strlen(params);
 	if (comma != NULL && strlen(comma + 1) >= sizeof(r->arg)) {
-		answer(r->d, ENAMETOOLONG, "path too long: at most 255 bytes");
+		vhacc_tel_answer(r->d, ENAMETOOLONG, "path too long: at most 255 bytes");
 		return false;
 	}
 	if (n == 0 || n >= sizeof(r->port) || (comma != NULL && comma[1] == '\0')) {
-		answer(r->d, EINVAL, usage);
+		vhacc_tel_answer(r->d, EINVAL, usage);
 		return false;
 	}
 	memcpy(r->port, params, n);
@@ -142,7 +133,7 @@ save_ctl(void *arg)
 	int ret;
 
 	if (p == NULL) {
-		answer(r->d, ENODEV, "no such port");
+		vhacc_tel_answer(r->d, ENODEV, "no such port");
 		return 0;
 	}
 	ret = encode_port(p, &len, msg, sizeof(msg));
@@ -151,7 +142,7 @@ save_ctl(void *arg)
 	if (ret == 0)
 		snprintf(msg, sizeof(msg), "port %s: %zu bytes, %u vrings saved", p->conf.name, len,
 			st_buf.nvqs);
-	answer(r->d, -ret, msg);
+	vhacc_tel_answer(r->d, -ret, msg);
 	if (ret == 0) {
 		rte_tel_data_add_dict_u64(r->d, "bytes", len);
 		rte_tel_data_add_dict_int(r->d, "vrings", st_buf.nvqs);
@@ -169,13 +160,13 @@ load_ctl(void *arg)
 	int fd, ret;
 
 	if (p == NULL) {
-		answer(r->d, ENODEV, "no such port");
+		vhacc_tel_answer(r->d, ENODEV, "no such port");
 		return 0;
 	}
 	if (p->mode != VHACC_PORT_MODE_FREEZE) {
 		snprintf(msg, sizeof(msg), "port %s is in mode %s: a state loads only in freeze",
 			p->conf.name, vhacc_port_mode_name(p->mode));
-		answer(r->d, EBUSY, msg);
+		vhacc_tel_answer(r->d, EBUSY, msg);
 		return 0;
 	}
 	fd = open(r->arg, O_RDONLY | O_CLOEXEC);
@@ -183,7 +174,7 @@ load_ctl(void *arg)
 		int e = errno;
 
 		snprintf(msg, sizeof(msg), "cannot open %.80s: %s", r->arg, strerror(e));
-		answer(r->d, e, msg);
+		vhacc_tel_answer(r->d, e, msg);
 		return 0;
 	}
 	n = read(fd, enc_buf, sizeof(enc_buf));
@@ -192,23 +183,23 @@ load_ctl(void *arg)
 
 		close(fd);
 		snprintf(msg, sizeof(msg), "cannot read %.80s: %s", r->arg, strerror(e));
-		answer(r->d, e, msg);
+		vhacc_tel_answer(r->d, e, msg);
 		return 0;
 	}
 	close(fd);
 	if ((size_t)n == sizeof(enc_buf)) {
 		snprintf(msg, sizeof(msg), "%.80s: larger than any vhacc device state", r->arg);
-		answer(r->d, EINVAL, msg);
+		vhacc_tel_answer(r->d, EINVAL, msg);
 		return 0;
 	}
 	ret = vhacc_devstate_decode(enc_buf, (size_t)n, &st_buf, err, sizeof(err));
 	if (ret != 0) {
 		snprintf(msg, sizeof(msg), "%.120s", err);
-		answer(r->d, -ret, msg);
+		vhacc_tel_answer(r->d, -ret, msg);
 		return 0;
 	}
 	ret = vhacc_port_state_load(p, &st_buf, msg, sizeof(msg));
-	answer(r->d, ret < 0 ? -ret : 0, msg);
+	vhacc_tel_answer(r->d, ret < 0 ? -ret : 0, msg);
 	return 0;
 }
 
@@ -222,7 +213,7 @@ size_ctl(void *arg)
 	int ret;
 
 	if (p == NULL) {
-		answer(r->d, ENODEV, "no such port");
+		vhacc_tel_answer(r->d, ENODEV, "no such port");
 		return 0;
 	}
 	ret = encode_port(p, &len, msg, sizeof(msg));
@@ -234,7 +225,7 @@ size_ctl(void *arg)
 		}
 	}
 	if (ret != 0) {
-		answer(r->d, -ret, msg);
+		vhacc_tel_answer(r->d, -ret, msg);
 		return 0;
 	}
 	memcpy(snap, enc_buf, len);
@@ -243,7 +234,7 @@ size_ctl(void *arg)
 	snap_gen++;
 	snprintf(msg, sizeof(msg), "port %s: %zu bytes, read them with state_read", p->conf.name,
 		len);
-	answer(r->d, 0, msg);
+	vhacc_tel_answer(r->d, 0, msg);
 	rte_tel_data_add_dict_u64(r->d, "size", len);
 	rte_tel_data_add_dict_u64(r->d, "generation", snap_gen);
 	return 0;
@@ -260,30 +251,30 @@ read_ctl(void *arg)
 	size_t n, i;
 
 	if (p == NULL) {
-		answer(r->d, ENODEV, "no such port");
+		vhacc_tel_answer(r->d, ENODEV, "no such port");
 		return 0;
 	}
 	errno = 0;
 	off = strtoul(r->arg, &end, 10);
 	if (errno != 0 || *end != '\0' || r->arg[0] < '0' || r->arg[0] > '9') {
-		answer(r->d, EINVAL, "usage: <port id or name>,<offset>");
+		vhacc_tel_answer(r->d, EINVAL, "usage: <port id or name>,<offset>");
 		return 0;
 	}
 	if (snap_port != p->id || snap == NULL) {
 		snprintf(msg, sizeof(msg), "no snapshot of port %s: call state_size first",
 			p->conf.name);
-		answer(r->d, ENOENT, msg);
+		vhacc_tel_answer(r->d, ENOENT, msg);
 		return 0;
 	}
 	if (off > snap_len) {
 		snprintf(msg, sizeof(msg), "offset %lu beyond the snapshot's %zu bytes", off,
 			snap_len);
-		answer(r->d, EINVAL, msg);
+		vhacc_tel_answer(r->d, EINVAL, msg);
 		return 0;
 	}
 	words = rte_tel_data_alloc();
 	if (words == NULL) {
-		answer(r->d, ENOMEM, "no memory");
+		vhacc_tel_answer(r->d, ENOMEM, "no memory");
 		return 0;
 	}
 	n = RTE_MIN(snap_len - off, (size_t)CHUNK_BYTES);
@@ -297,20 +288,12 @@ read_ctl(void *arg)
 		rte_tel_data_add_array_u64(words, w);
 	}
 	snprintf(msg, sizeof(msg), "port %s: %zu bytes from %lu", p->conf.name, n, off);
-	answer(r->d, 0, msg);
+	vhacc_tel_answer(r->d, 0, msg);
 	rte_tel_data_add_dict_u64(r->d, "generation", snap_gen);
 	rte_tel_data_add_dict_u64(r->d, "offset", off);
 	rte_tel_data_add_dict_u64(r->d, "len", n);
 	rte_tel_data_add_dict_u64(r->d, "remaining", snap_len - off - n);
 	rte_tel_data_add_dict_container(r->d, "words", words, 0);
-	return 0;
-}
-
-static int
-post(vhacc_ctl_fn fn, struct state_req *r)
-{
-	if (vhacc_ctl_call(fn, r, VHACC_TEL_ANSWER_TIMEOUT_MS) == -ETIMEDOUT)
-		answer(r->d, ETIMEDOUT, "control lcore did not answer in time");
 	return 0;
 }
 
@@ -322,7 +305,7 @@ post(vhacc_ctl_fn fn, struct state_req *r)
 		RTE_SET_USED(cmd);                                                                 \
 		if (!parse(params, &r, need_arg, usage))                                           \
 			return 0;                                                                  \
-		return post(name##_ctl, &r);                                                       \
+		return vhacc_tel_post(name##_ctl, &r, d);                                          \
 	}
 
 STATE_CB(save, true, "usage: <port id or name>,<absolute path>")

@@ -314,20 +314,33 @@ lcores_ctl(void *arg)
 	return 0;
 }
 
+void
+vhacc_tel_answer(struct rte_tel_data *d, int err, const char *msg)
+{
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "ok", err == 0);
+	rte_tel_data_add_dict_int(d, "errno", err);
+	rte_tel_data_add_dict_string(d, "message", msg);
+}
+
+int
+vhacc_tel_post(vhacc_ctl_fn fn, void *arg, struct rte_tel_data *d)
+{
+	int ret = vhacc_ctl_call(fn, arg, ANSWER_TIMEOUT_MS);
+
+	if (ret == -ETIMEDOUT) {
+		vhacc_tel_answer(d, ETIMEDOUT, "control lcore did not answer in time");
+		return 0;
+	}
+	return ret;
+}
+
 static int
 answer(vhacc_ctl_fn fn, const char *params, struct rte_tel_data *d)
 {
 	struct tel_req r = {.params = params, .d = d};
-	int ret = vhacc_ctl_call(fn, &r, ANSWER_TIMEOUT_MS);
 
-	if (ret == -ETIMEDOUT) {
-		rte_tel_data_start_dict(d);
-		rte_tel_data_add_dict_int(d, "ok", 0);
-		rte_tel_data_add_dict_int(d, "errno", ETIMEDOUT);
-		rte_tel_data_add_dict_string(d, "message", "control lcore did not answer in time");
-		return 0;
-	}
-	return ret;
+	return vhacc_tel_post(fn, &r, d);
 }
 
 #define TEL_CB(name)                                                                               \
