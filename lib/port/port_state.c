@@ -174,6 +174,8 @@ vhacc_port_state_apply(struct vhacc_port *p, char *msg, size_t len)
 		struct vhacc_virtq *vq = p->vrings[v->index].vq;
 		struct vhacc_virtq_state cur;
 
+		uint16_t skip;
+
 		vhacc_virtq_get_state(vq, &cur);
 		if (memcmp(&cur, &want[i], sizeof(cur)) != 0)
 			VHACC_LOG(port_mode, INFO,
@@ -187,6 +189,16 @@ vhacc_port_state_apply(struct vhacc_port *p, char *msg, size_t len)
 				"its position holds, not the state's (used %u)",
 				p->conf.name, v->index, cur.last_used_idx, v->last_used_idx);
 		vhacc_virtq_set_state(vq, &want[i]);
+		if (memcmp(&cur, &want[i], sizeof(cur)) == 0)
+			continue;
+		skip = vhacc_virtq_skip_frontend_used(vq, &cur);
+		if (skip != 0)
+			VHACC_LOG(port_mode, WARNING,
+				"port %s vring %u: the frontend completed %u descriptor(s) itself "
+				"while vhacc was away, from position %u (QEMU discards a packed "
+				"ring's TX while its backend is gone): vhacc steps over them there "
+				"(frontend_used)",
+				p->conf.name, v->index, skip, vq->skip_pos);
 	}
 	p->state_loaded = false;
 	return 0;

@@ -170,6 +170,7 @@ add_vring_stats(struct rte_tel_data *d, const struct vhacc_port *p, uint16_t idx
 	rte_tel_data_add_dict_u64(c, "drop_runt", st.drop_runt);
 	rte_tel_data_add_dict_u64(c, "drop_over_mtu", st.drop_over_mtu);
 	rte_tel_data_add_dict_u64(c, "drop_bad_hdr", st.drop_bad_hdr);
+	rte_tel_data_add_dict_u64(c, "frontend_used", st.frontend_used);
 	rte_tel_data_add_dict_u64(c, "no_mbuf", st.no_mbuf);
 	rte_tel_data_add_dict_u64(c, "rx_no_buffers", st.rx_no_buffers);
 	rte_tel_data_add_dict_u64(c, "broken", st.broken);

@@ -93,6 +93,8 @@ struct vhacc_virtq_stats {
 	uint64_t drop_over_mtu;     /* frame longer than conf.max_frame, dropped (TX and RX) */
 	uint64_t drop_bad_hdr;      /* TX: virtio-net header refused (offload not negotiated or
 				     * not matching the frame), frame dropped */
+	uint64_t frontend_used;     /* packed: descriptors the frontend completed itself while
+				     * vhacc was away, stepped over (vhacc_virtq_skip_frontend_used) */
 };
 
 /* What the control lcore hands over when a queue is (re)started. */
@@ -169,6 +171,11 @@ struct vhacc_virtq {
 	bool used_wrap;          /* packed: the device's used wrap counter */
 	uint16_t signalled_used; /* used idx at the last notification decision */
 	bool signalled_used_valid;
+	/* packed: descriptors the frontend completed at skip_pos while vhacc was
+	 * away; stepped over when the device gets there (0: none) */
+	uint16_t skip_len;
+	uint16_t skip_pos;
+	bool skip_wrap;
 
 	/* chains taken from avail but not yet published in used; 0 between bursts */
 	uint16_t nheld;
@@ -294,6 +301,23 @@ int vhacc_virtq_set_state(struct vhacc_virtq *q, const struct vhacc_virtq_state 
  */
 bool vhacc_virtq_state_matches_ring(
 	const struct vhacc_virtq *q, const struct vhacc_virtq_state *st);
+
+/*
+ * Control lcore, queue not polled, right after vhacc_virtq_set_state() put a
+ * packed queue at a loaded state's position although the frontend said
+ * `frontend`: did the frontend complete descriptors itself meanwhile?
+ * QEMU does, when its vhost-user backend goes away: with the link down it
+ * pops a packed TX ring from the position it last gave a backend, not the
+ * real one, and marks what it finds used (discarded). Those descriptors
+ * follow the run the driver still offers from the state's position; the
+ * first of them reads as used in the device's current lap, and the
+ * frontend's position is where they end. If so, the device steps over them
+ * when it gets there (counted in frontend_used) and this returns their
+ * number; otherwise 0 and nothing changes. Split queues: 0 (QEMU reads a
+ * split ring's position back, and the frontend's position wins).
+ */
+uint16_t vhacc_virtq_skip_frontend_used(
+	struct vhacc_virtq *q, const struct vhacc_virtq_state *frontend);
 
 /* Chains the device currently holds (taken from avail, not yet used); returns the count. */
 uint16_t vhacc_virtq_held(const struct vhacc_virtq *q, struct vhacc_virtq_held *out, uint16_t max);

@@ -50,6 +50,19 @@ virtq_ppos_advance(const struct vhacc_virtq *q, uint16_t *pos, bool *wrap, uint1
 	}
 }
 
+/* Out of line: step over what the frontend completed (vhacc_virtq_skip_frontend_used). */
+void virtq_packed_skip(struct vhacc_virtq *q);
+
+/* At the start of every burst: at the position where the frontend completed
+ * descriptors itself, step over them first. One predictable branch. */
+static inline void
+virtq_packed_burst_start(struct vhacc_virtq *q)
+{
+	if (unlikely(q->skip_len != 0) && q->last_avail_idx == q->skip_pos &&
+		q->avail_wrap == q->skip_wrap)
+		virtq_packed_skip(q);
+}
+
 /*
  * Iterator over one packed chain starting at the queue's avail position.
  * Yields host-contiguous segments like virtq_chain (split). Each descriptor

@@ -94,6 +94,60 @@ virtq_packed_setup(struct vhacc_virtq *q, const struct vhacc_virtq_conf *conf)
 	return 0;
 }
 
+/* Distance from (a, a_wrap) forward to (b, b_wrap), both below size; > size: not ahead. */
+static uint32_t
+ppos_distance(uint16_t size, uint16_t a, bool a_wrap, uint16_t b, bool b_wrap)
+{
+	if (a_wrap == b_wrap)
+		return b >= a ? (uint32_t)(b - a) : UINT32_MAX;
+	return b < a ? (uint32_t)(b + size - a) : UINT32_MAX;
+}
+
+uint16_t
+vhacc_virtq_skip_frontend_used(struct vhacc_virtq *q, const struct vhacc_virtq_state *frontend)
+{
+	uint16_t pos = q->last_avail_idx, run, flags;
+	bool wrap = q->avail_wrap;
+	uint32_t d;
+
+	q->skip_len = 0;
+	if (!q->packed || frontend->last_avail_idx >= q->size || pos != q->last_used_idx ||
+		wrap != q->used_wrap)
+		return 0;
+	/* the run of descriptors the driver still offers at the device's position */
+	for (run = 0; run < q->size; run++) {
+		if (!virtq_pdesc_ready(q, pos, wrap))
+			break;
+		virtq_ppos_advance(q, &pos, &wrap, 1);
+	}
+	if (run == q->size)
+		return 0;
+	/* after it: a descriptor marked used in this lap, which vhacc did not write */
+	flags = __atomic_load_n(&q->desc_packed[pos].flags, __ATOMIC_ACQUIRE);
+	if (!!(flags & VIRTQ_PDESC_AVAIL) != wrap || !!(flags & VIRTQ_PDESC_USED) != wrap)
+		return 0;
+	/* ... up to the frontend's position, within the ring's free part */
+	d = ppos_distance(q->size, pos, wrap, frontend->last_avail_idx, frontend->avail_wrap);
+	if (d == 0 || d > (uint32_t)(q->size - run))
+		return 0;
+	q->skip_pos = pos;
+	q->skip_wrap = wrap;
+	q->skip_len = (uint16_t)d;
+	return q->skip_len;
+}
+
+void
+virtq_packed_skip(struct vhacc_virtq *q)
+{
+	/* Between bursts the device holds nothing: its used position is here too. */
+	if (q->last_used_idx == q->last_avail_idx && q->used_wrap == q->avail_wrap) {
+		virtq_ppos_advance(q, &q->last_avail_idx, &q->avail_wrap, q->skip_len);
+		virtq_ppos_advance(q, &q->last_used_idx, &q->used_wrap, q->skip_len);
+		q->stats.frontend_used += q->skip_len;
+	}
+	q->skip_len = 0;
+}
+
 /* Next ring descriptor of the chain, checked for availability and loops. */
 static inline int
 pchain_ring_load(struct virtq_pchain *c, struct vring_packed_desc *d)

@@ -174,6 +174,7 @@ virtq_packed_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16
 
 	if (unlikely(q->broken || n == 0))
 		return 0;
+	virtq_packed_burst_start(q);
 	if (!virtq_pdesc_ready(q, q->last_avail_idx, q->avail_wrap)) {
 		q->stats.rx_no_buffers++;
 		return 0;

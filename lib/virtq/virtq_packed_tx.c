@@ -123,6 +123,7 @@ virtq_packed_dequeue_burst(
 
 	if (unlikely(q->broken || n == 0))
 		return 0;
+	virtq_packed_burst_start(q);
 	navail = tx_count_avail(q, RTE_MIN(n, q->size));
 	if (navail == 0)
 		return 0;

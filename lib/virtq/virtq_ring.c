@@ -126,6 +126,7 @@ vhacc_virtq_set_state(struct vhacc_virtq *q, const struct vhacc_virtq_state *st)
 	q->avail_wrap = q->packed && st->avail_wrap;
 	q->used_wrap = q->packed && st->used_wrap;
 	q->signalled_used_valid = false; /* the next notification decision signals */
+	q->skip_len = 0;
 	return 0;
 }
 

@@ -127,6 +127,7 @@ xring_burst_start(struct vhacc_virtq *q, uint16_t n, bool write, uint16_t *split
 
 	*split_idx = 0;
 	if (q->packed) {
+		virtq_packed_burst_start(q);
 		if (!virtq_pdesc_ready(q, q->last_avail_idx, q->avail_wrap))
 			return 0;
 		virtq_packed_prefetch(q, n, write);
