@@ -99,7 +99,7 @@ guest_images() {
 # guest_tools_image: $initrd with tests/integration/guest_tools appended as a
 # second cpio archive (the kernel unpacks concatenated archives in order):
 # /vhacc-tools-init (guest_tools/init.sh, boot it with rdinit=/vhacc-tools-init)
-# and /bin/vhacc-channels, /bin/vhacc-pattern (static, built here). Cached
+# and /bin/vhacc-channels, /bin/vhacc-pattern, /bin/vhacc-seq (static, built here). Cached
 # next to $initrd in tools-<key>/, the key a hash of $initrd, the tool sources
 # and the compiler; built in a scratch directory and renamed into place, so a
 # test running at the same time never sees half an image. Sets
@@ -122,7 +122,7 @@ guest_tools_image() {
 	fi
 	stage=$(mktemp -d "$base/tools-build.XXXXXX") && chmod 755 "$stage" || return 1
 	mkdir -p "$stage/bin" "$stage/root/bin"
-	for t in channels pattern; do
+	for t in channels pattern seq; do
 		if ! "$cc" -static -Os -s -Wall -Wextra -Werror -o "$stage/bin/vhacc-$t" "$src/$t.c" 2>"$tmp/tools.err"; then
 			ko "guest tools build (static $t)" "$(head -n 5 "$tmp/tools.err"); static glibc: apt-get install libc6-dev"
 			rm -rf "$stage"
@@ -143,7 +143,7 @@ guest_tools_image() {
 	mv -T "$stage" "$out" 2>/dev/null || rm -rf "$stage"
 	# Images of older sources or kernels' initramfs (a day old: not in use)
 	find "$base" -maxdepth 1 -name 'tools-*' ! -name "tools-$key" -mmin +1440 -exec rm -rf {} + 2>/dev/null
-	ok "guest tools image (vhacc-channels, vhacc-pattern, vhacc-tools-init built)"
+	ok "guest tools image (vhacc-channels, vhacc-pattern, vhacc-seq, vhacc-tools-init built)"
 }
 
 # guest_boot <console log> <qemu stderr> <socket> <mac> <vCPUs> <netdev opts>
@@ -152,7 +152,9 @@ guest_tools_image() {
 # memory shared (memfd), QEMU pinned to ${GUEST_CPU:-0}. The console (ttyS0)
 # goes to <console log> with time stamps; its input is <stdin> (a FIFO the
 # caller writes commands to; default /dev/null). The PID is in $guest_pid
-# and in guest_pids (stopped by guest_cleanup).
+# and in guest_pids (stopped by guest_cleanup). $GUEST_CHARDEV_OPTS is
+# appended to the chardev's options (",reconnect=1": QEMU reconnects to a
+# backend that went away).
 guest_boot() {
 	local con=$1 err=$2 sock=$3 mac=$4 smp=$5 netq=$6 props=$7 rd=$8 append=$9 in=${10:-/dev/null}
 	: >"$con"
@@ -161,7 +163,7 @@ guest_boot() {
 		-m 256M -object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem \
 		-smp "$smp" -serial stdio -monitor none ${QEMU_EXTRA:-} \
 		-kernel "$kernel" -initrd "$rd" -append "$append" \
-		-chardev "socket,id=c0,path=$sock" \
+		-chardev "socket,id=c0,path=$sock${GUEST_CHARDEV_OPTS:-}" \
 		-netdev "vhost-user,id=n0,chardev=c0$netq" \
 		-device "virtio-net-pci,netdev=n0,mac=$mac,vectors=0${props:+,$props}" \
 		2>"$err" <>"$in" > >(stamp "$con") &

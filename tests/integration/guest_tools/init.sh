@@ -22,6 +22,10 @@
 #                        (seed vhacc.seed + family) to vhacc.peer (IPv4) or
 #                        vhacc.peer6 (IPv6), port vhacc.port, with nc
 #                        (retried while refused)
+#   vhacc.job=seq        vhacc-seq: vhacc.count frames of vhacc.size bytes at
+#                        vhacc.pps per second to vhacc.peer_mac (a macswap
+#                        peer sends them back), each checked on return;
+#                        ends vhacc.quiet seconds after the last reply
 #   vhacc.ip6=ADDR/LEN   an IPv6 address as well (no duplicate address detection)
 #   vhacc.xfer_secs=60   a transfer that has not ended after this is cut
 #                        (busybox timeout; the receiver waits twice as long,
@@ -36,6 +40,8 @@
 #             GUEST-TCP-RECV: af=F rc=R bytes=B md5=HEX secs=S
 #             GUEST-TCP-CMP: af=F same | GUEST-TCP-CMP: af=F <cmp's first difference>
 #   tcp-send: GUEST-TCP-SEND: af=F rc=R bytes=B tries=T secs=S
+#   seq:      GUEST-SEQ: started ... / GUEST-SEQ: sent=.. received=.. lost=..
+#             (tests/integration/guest_tools/seq.c)
 #   both:     GUEST-TCPSTAT: InSegs=.. OutSegs=.. RetransSegs=.. InErrs=.. InCsumErrors=..
 #   GUEST-STATS, GUEST-ERROR: <reason>, GUEST-DONE
 # shellcheck disable=SC3043 # busybox ash has local
@@ -71,6 +77,9 @@ ip6=
 peer6=
 afs=4
 xfer_secs=60
+count=10000
+pps=1000
+quiet=5
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	vhacc.ip=*) ip_cidr=${arg#*=} ;;
@@ -87,6 +96,9 @@ for arg in $(cat /proc/cmdline); do
 	vhacc.peer6=*) peer6=${arg#*=} ;;
 	vhacc.afs=*) afs=$(echo "${arg#*=}" | tr , ' ') ;;
 	vhacc.xfer_secs=*) xfer_secs=${arg#*=} ;;
+	vhacc.count=*) count=${arg#*=} ;;
+	vhacc.pps=*) pps=${arg#*=} ;;
+	vhacc.quiet=*) quiet=${arg#*=} ;;
 	esac
 done
 
@@ -264,8 +276,18 @@ job_tcp_send() {
 	tcpstat
 }
 
+job_seq() {
+	if [ -z "$peer_mac" ]; then
+		say "GUEST-ERROR: vhacc.job=seq needs vhacc.peer_mac"
+		return
+	fi
+	vhacc-seq "$ifname" "$peer_mac" "$count" "$pps" "$size" "$quiet" >/dev/console 2>&1 ||
+		say "GUEST-ERROR: vhacc-seq failed ($?)"
+}
+
 case $job in
 mqlive) job_mqlive ;;
+seq) job_seq ;;
 tcp-recv) job_tcp_recv ;;
 tcp-send) job_tcp_send ;;
 *) say "GUEST-ERROR: unknown vhacc.job '$job'" ;;
