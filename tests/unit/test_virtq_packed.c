@@ -2646,8 +2646,8 @@ test_skip_frontend_used(void **state)
 	for (i = 0; i < 2; i++)
 		tx_post(&f->g, 12, frame, sizeof(frame), NULL, 0, false);
 	sim_publish(&f->g);
-	fe = (struct vhacc_virtq_state){.last_avail_idx = 0, .last_used_idx = 0,
-		.avail_wrap = true, .used_wrap = true};
+	fe = (struct vhacc_virtq_state){
+		.last_avail_idx = 0, .last_used_idx = 0, .avail_wrap = true, .used_wrap = true};
 	assert_int_equal(vhacc_virtq_skip_frontend_used(f->q, &fe), 0);
 	assert_int_equal(f->q->skip_len, 0);
 	assert_int_equal(deq(f, m, 8), 2);

@@ -58,8 +58,7 @@ parse_mac(const char *s, unsigned char *mac)
 	char extra;
 	int i;
 
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		    &extra) != 6)
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra) != 6)
 		return -1;
 	for (i = 0; i < 6; i++) {
 		if (b[i] > 0xff)
@@ -234,7 +233,8 @@ main(int argc, char **argv)
 			memcpy(&seq, rx + 18, 4);
 			seq = ntohl(seq);
 			build(want, (size_t)size, own, peer, seq);
-			if (seq >= (uint32_t)count || n != size || memcmp(rx, want, (size_t)n) != 0) {
+			if (seq >= (uint32_t)count || n != size ||
+				memcmp(rx, want, (size_t)n) != 0) {
 				corrupt++;
 				continue;
 			}
