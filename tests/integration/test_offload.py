@@ -320,12 +320,22 @@ def run_case(case, args, run_dir):
     except Exception as e:  # a harness bug: this case's failure
         reasons.append("harness error %s: %s" % (type(e).__name__, e))
     finally:
+        # DPDK 22.11's net_memif unmaps the shared memory when its peer goes
+        # away, without waiting for a burst in progress on another lcore:
+        # forwarding stops everywhere, then vhacc, then the frontends quit
+        # (doc/configuration.md, Attachments).
         for tp in tps:
-            tp.quit()
+            if tp.alive():
+                try:
+                    tp.cmd("stop", timeout=10)
+                except (RuntimeError, OSError):
+                    pass
         if backend.procs:
             problem = backend.stop()
             if problem:
                 reasons.append(problem)
+        for tp in tps:
+            tp.quit()
     out = os.path.join(run_dir, "B_out.pcap")
     if os.path.exists(out):
         got, problems = pcapfile.read(out)
