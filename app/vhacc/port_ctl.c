@@ -80,12 +80,41 @@ assign_new_port(struct vhacc_config *c, uint16_t idx)
 	}
 }
 
+#define ATTACH_ETHDEV "attach=ethdev:"
+
+/*
+ * Next item of "name[,key=value]...", or NULL at the end; empty items are
+ * skipped. An ethdev attachment takes the rest of the list: its devargs
+ * have commas of their own ("attach=ethdev:net_memif0,role=server,...").
+ */
+static char *
+next_param(char **cursor)
+{
+	char *p = *cursor, *comma;
+
+	while (p != NULL && *p == ',')
+		p++;
+	if (p == NULL || *p == '\0') {
+		*cursor = NULL;
+		return NULL;
+	}
+	if (strncmp(p, ATTACH_ETHDEV, strlen(ATTACH_ETHDEV)) == 0) {
+		*cursor = NULL;
+		return p;
+	}
+	comma = strchr(p, ',');
+	if (comma != NULL)
+		*comma = '\0';
+	*cursor = comma != NULL ? comma + 1 : NULL;
+	return p;
+}
+
 /* "name[,key=value]..." applied to a copy of the live configuration. */
 static int
 add_ctl(void *arg)
 {
 	struct port_req *r = arg;
-	char err[VHACC_ERR_MAX], set[VHACC_DEVARGS_MAX + 64], *params, *name, *kv, *save = NULL;
+	char err[VHACC_ERR_MAX], set[VHACC_DEVARGS_MAX + 64], *params, *name, *kv, *cursor;
 	struct vhacc_config *tmp;
 	uint16_t i, idx;
 	int ret;
@@ -99,8 +128,9 @@ add_ctl(void *arg)
 		free(tmp);
 		return reply(r->d, ENOMEM, "out of memory");
 	}
-	name = strtok_r(params, ",", &save);
-	if (name == NULL) {
+	cursor = params;
+	name = next_param(&cursor);
+	if (name == NULL || strchr(name, '=') != NULL) {
 		ret = reply(r->d, EINVAL, "usage: <name>[,<key>=<value>]... (keys of [port])");
 		goto out;
 	}
@@ -120,8 +150,13 @@ add_ctl(void *arg)
 
 	snprintf(set, sizeof(set), "port.%s.attach=loopback", name);
 	ret = vhacc_config_set(tmp, set, err, sizeof(err));
-	while (ret == 0 && (kv = strtok_r(NULL, ",", &save)) != NULL) {
-		snprintf(set, sizeof(set), "port.%s.%s", name, kv);
+	while (ret == 0 && (kv = next_param(&cursor)) != NULL) {
+		if ((size_t)snprintf(set, sizeof(set), "port.%s.%s", name, kv) >= sizeof(set)) {
+			snprintf(err, sizeof(err), "port.%s: parameter too long: %.40s...", name,
+				kv);
+			ret = -EINVAL;
+			break;
+		}
 		ret = vhacc_config_set(tmp, set, err, sizeof(err));
 	}
 	if (ret == 0) {

@@ -255,7 +255,10 @@ def usage_cases(ctl):
                                                                 "--drain-timeout", "5000"]),
                        ("--timeout 0", ["--timeout", "0", "ports"]),
                        ("port-add setting without =", ["port-add", "vm3", "loopback"]),
-                       ("port-add value with a comma", ["port-add", "vm3", "attach=ethdev:a,b=c"]),
+                       ("port-add value with a comma", ["port-add", "vm3", "mac=a,b"]),
+                       ("port-add with two ethdev attachments", ["port-add", "vm3",
+                                                                 "attach=ethdev:a,b=c",
+                                                                 "attach=ethdev:d"]),
                        ("PORT with a comma", ["resume", "vm1,2"]),
                        ("state-save FILE with a comma", ["state-save", "vm1", "/tmp/a,b"]),
                        ("state-load FILE longer than vhacc takes", ["state-load", "vm1", "/" + "x" * 300]),
@@ -455,6 +458,16 @@ def vhacc_cases(ctl, tp, prefix, tmp):
                ["port-add", "vm4", "mtu=5"], rc=1, err=r"port\.vm4\.mtu: 5 is out of range")
     ctl.expect("port-add --json", ["--json", "port-add", "vm5"],
                js=jcheck(lambda d: d["ok"] == 1, "ok 1"))
+    # an ethdev's devargs have commas: vhacc takes the rest of the request, vhacc-ctl sends it last
+    msock = os.path.join(tmp, "m6.sock")
+    devargs = "net_memif6,role=server,socket=%s,socket-abstract=no,id=3" % msock
+    ctl.expect("port-add with ethdev devargs holding commas, given first",
+               ["port-add", "vm6", "attach=ethdev:" + devargs, "mtu=2000"], out=r"port vm6 added")
+    ctl.expect("port-add: the devargs whole, the setting after them applied", ["--json", "info", "vm6"],
+               js=jcheck(lambda d: d["attach"] == "ethdev:" + devargs and d["mtu"] == 2000
+                         and os.path.exists(msock),
+                         "attach ethdev:%s, mtu 2000, memif socket created" % devargs))
+    ctl.expect("port-del vm6", ["port-del", "vm6"], out=r"port vm6 removed")
     ctl.expect("port-del vm3", ["port-del", "vm3"], out=r"port vm3 removed")
     ctl.expect("port-del vm5 --json", ["--json", "port-del", "vm5"], js=jcheck(lambda d: d["ok"] == 1, "ok 1"))
     ctl.expect("port-del again: exit 1", ["port-del", "vm3"], rc=1, err=r"no such port")
