@@ -5,10 +5,14 @@
 /*
  * Copies between mbufs and guest buffers, shared by the split and packed
  * engines: an mbuf chain (after a virtio-net header) into guest RX buffers,
- * guest TX bytes appended to an mbuf chain, and the burst's mbuf allocation.
+ * guest TX bytes appended to an mbuf chain, the burst's mbuf allocation, and
+ * what an RX burst does around each ring's own rx_one (checks, software
+ * segmentation, counting).
  * Runs on: the worker lcore that owns the queue.
  */
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -19,7 +23,9 @@
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 
+#include "vhacc_net_offload.h"
 #include "vhacc_virtq.h"
+#include "virtq_net_hdr.h"
 
 /* Where the bytes of the packet come from: the net header, then the mbuf chain. */
 struct virtq_rx_src {
@@ -170,6 +176,113 @@ virtq_tx_account(struct vhacc_virtq *q, enum tx_result r, struct rte_mbuf *m)
 		q->stats.drop_bad_hdr++;
 	virtq_mbuf_recycle(m);
 	return 0;
+}
+
+/* What became of one packet towards guest RX (split and packed engines). */
+enum rx_result {
+	RX_OK,
+	RX_TOO_BIG, /* can never fit: dropped, no chain taken */
+	RX_NO_BUF,  /* not enough buffers now: nothing taken, packet stays */
+	RX_BROKEN,  /* ring marked broken */
+	RX_NO_MBUF, /* software segmentation found the mbuf pool empty: packet stays */
+	RX_DROPPED, /* dropped and counted already */
+};
+
+/*
+ * A ring's rx_one: write packet m into the chains at the avail position, or
+ * nothing. ctx: the ring's own (split: the avail index read for the burst).
+ */
+typedef enum rx_result (*virtq_rx_one_fn)(
+	struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t ctx, uint16_t *nused);
+
+/*
+ * A TSO frame for a guest that cannot take it as GSO: segment it in software
+ * (mbufs from the frame's own pool, vhacc's) and write every segment, or
+ * none: if the guest runs out of buffers part way, its chains go back and
+ * the frame stays with the caller, as for any packet. Counts the segments
+ * as packets. For a split ring avail_wrap is always false: restoring it
+ * changes nothing.
+ */
+static __rte_always_inline enum rx_result
+virtq_rx_gso(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t ctx, uint16_t *nused,
+	virtq_rx_one_fn one)
+{
+	struct rte_mbuf *segs[VHACC_NET_GSO_MAX_SEGS];
+	uint16_t start_avail = q->last_avail_idx, start_used = *nused;
+	bool start_wrap = q->avail_wrap;
+	enum rx_result r = RX_OK;
+	uint64_t bytes = 0;
+	int n, i;
+
+	n = vhacc_net_gso_segment(m, m->pool, segs, (uint16_t)RTE_MIN(q->size, RTE_DIM(segs)));
+	if (unlikely(n < 0)) {
+		if (n == -ENOMEM) {
+			q->stats.no_mbuf++;
+			return RX_NO_MBUF;
+		}
+		if (n == -E2BIG)
+			return RX_TOO_BIG; /* more segments than the ring holds */
+		q->stats.drop_bad_hdr++;   /* TSO metadata that does not describe the frame */
+		return RX_DROPPED;
+	}
+	for (i = 0; i < n; i++) {
+		r = one(q, segs[i], ctx, nused);
+		if (r != RX_OK)
+			break;
+		bytes += segs[i]->pkt_len;
+	}
+	rte_pktmbuf_free_bulk(segs, (unsigned int)n);
+	if (r != RX_OK) {
+		q->last_avail_idx = start_avail;
+		q->avail_wrap = start_wrap;
+		*nused = start_used;
+		return r;
+	}
+	q->stats.packets += (uint64_t)n;
+	q->stats.bytes += bytes;
+	return RX_OK;
+}
+
+/*
+ * One packet of an RX burst, around the ring's rx_one (and its out-of-line
+ * software segmentation, gso): runts and frames over the MTU dropped and
+ * counted, the packet written and counted. Returns false when the burst
+ * stops here (no buffers, no mbufs, ring broken): the packet stays with the
+ * caller. one and gso are constants at every call: everything is inlined.
+ */
+static __rte_always_inline bool
+virtq_rx_packet(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t ctx, uint16_t *nused,
+	virtq_rx_one_fn one, virtq_rx_one_fn gso)
+{
+	enum rx_result r;
+
+	if (unlikely(m->pkt_len == 0)) {
+		q->stats.drop_runt++;
+		return true;
+	}
+	/* a TSO frame is as long as its segments on the wire */
+	if (unlikely(q->max_frame != 0 && virtq_net_wire_len(m) > q->max_frame)) {
+		q->stats.drop_over_mtu++;
+		return true;
+	}
+	if (unlikely(virtq_net_hdr_rx_needs_gso(q, m))) {
+		r = gso(q, m, ctx, nused);
+	} else {
+		r = one(q, m, ctx, nused);
+		if (r == RX_OK) {
+			q->stats.packets++;
+			q->stats.bytes += m->pkt_len;
+		}
+	}
+	if (r == RX_OK || r == RX_DROPPED) /* counted already */
+		return true;
+	if (r == RX_TOO_BIG) {
+		q->stats.drop_too_big++;
+		return true;
+	}
+	if (r == RX_NO_BUF)
+		q->stats.rx_no_buffers++;
+	return false;
 }
 
 #endif /* VIRTQ_MBUF_COPY_H */

@@ -25,15 +25,6 @@
 #include "virtq_mbuf_copy.h"
 #include "virtq_packed_priv.h"
 
-enum rx_result {
-	RX_OK,
-	RX_TOO_BIG, /* can never fit: dropped, no chain taken */
-	RX_NO_BUF,  /* not enough buffers now: nothing taken, packet stays */
-	RX_BROKEN,  /* ring marked broken */
-	RX_NO_MBUF, /* software segmentation found the mbuf pool empty: packet stays */
-	RX_DROPPED, /* dropped and counted already */
-};
-
 /* Fill the chain at the avail position from s; returns bytes written or -1 (ring broken). */
 static int64_t
 rx_fill_chain(
@@ -64,7 +55,7 @@ rx_fill_chain(
 }
 
 static enum rx_result
-rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t *nused)
+rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, __rte_unused uint16_t ctx, uint16_t *nused)
 {
 	struct virtio_net_hdr_mrg_rxbuf hdr;
 	uint16_t start_avail = q->last_avail_idx, start_used = *nused, nbufs = 0;
@@ -124,47 +115,11 @@ rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t *nused)
 	return RX_OK;
 }
 
-/*
- * A TSO frame for a guest that cannot take it as GSO: its segments, made in
- * software, go in as packets of their own, all or none.
- */
-static enum rx_result
-rx_gso(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t *nused)
+/* Software segmentation, out of line: rare, and large on the stack. */
+static __rte_noinline enum rx_result
+rx_gso(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t ctx, uint16_t *nused)
 {
-	struct rte_mbuf *segs[VHACC_NET_GSO_MAX_SEGS];
-	uint16_t start_avail = q->last_avail_idx, start_used = *nused;
-	bool start_wrap = q->avail_wrap;
-	enum rx_result r = RX_OK;
-	uint64_t bytes = 0;
-	int n, i;
-
-	n = vhacc_net_gso_segment(m, m->pool, segs, (uint16_t)RTE_MIN(q->size, RTE_DIM(segs)));
-	if (unlikely(n < 0)) {
-		if (n == -ENOMEM) {
-			q->stats.no_mbuf++;
-			return RX_NO_MBUF;
-		}
-		if (n == -E2BIG)
-			return RX_TOO_BIG; /* more segments than the ring holds */
-		q->stats.drop_bad_hdr++;   /* TSO metadata that does not describe the frame */
-		return RX_DROPPED;
-	}
-	for (i = 0; i < n; i++) {
-		r = rx_one(q, segs[i], nused);
-		if (r != RX_OK)
-			break;
-		bytes += segs[i]->pkt_len;
-	}
-	rte_pktmbuf_free_bulk(segs, (unsigned int)n);
-	if (r != RX_OK) {
-		q->last_avail_idx = start_avail;
-		q->avail_wrap = start_wrap;
-		*nused = start_used;
-		return r;
-	}
-	q->stats.packets += (uint64_t)n;
-	q->stats.bytes += bytes;
-	return RX_OK;
+	return virtq_rx_gso(q, m, ctx, nused, rx_one);
 }
 
 uint16_t
@@ -181,38 +136,9 @@ virtq_packed_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16
 	}
 
 	virtq_packed_prefetch(q, n, true);
-	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
-		enum rx_result r;
-
-		if (unlikely(m->pkt_len == 0)) {
-			q->stats.drop_runt++;
-			continue;
-		}
-		/* a TSO frame is as long as its segments on the wire */
-		if (unlikely(q->max_frame != 0 && virtq_net_wire_len(m) > q->max_frame)) {
-			q->stats.drop_over_mtu++;
-			continue;
-		}
-		if (unlikely(virtq_net_hdr_rx_needs_gso(q, m))) {
-			r = rx_gso(q, m, &nused);
-		} else {
-			r = rx_one(q, m, &nused);
-			if (r == RX_OK) {
-				q->stats.packets++;
-				q->stats.bytes += m->pkt_len;
-			}
-		}
-		if (r == RX_OK || r == RX_DROPPED) {
-			/* counted already */
-		} else if (r == RX_TOO_BIG) {
-			q->stats.drop_too_big++;
-		} else {
-			if (r == RX_NO_BUF)
-				q->stats.rx_no_buffers++;
+	for (i = 0; i < n; i++)
+		if (!virtq_rx_packet(q, pkts[i], 0, &nused, rx_one, rx_gso))
 			break;
-		}
-	}
 	virtq_packed_flush_used(q, nused);
 	return i;
 }

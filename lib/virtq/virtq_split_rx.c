@@ -26,15 +26,6 @@
 #include "virtq_mbuf_copy.h"
 #include "virtq_priv.h"
 
-enum rx_result {
-	RX_OK,
-	RX_TOO_BIG, /* can never fit: dropped, no chain taken */
-	RX_NO_BUF,  /* not enough buffers now: nothing taken, packet stays */
-	RX_BROKEN,  /* ring marked broken */
-	RX_NO_MBUF, /* software segmentation found the mbuf pool empty: packet stays */
-	RX_DROPPED, /* dropped and counted already */
-};
-
 /* Fill one chain from s; returns bytes written or -1 (ring broken). */
 static int64_t
 rx_fill_chain(struct vhacc_virtq *q, uint16_t head, struct virtq_rx_src *s, uint32_t *remaining)
@@ -118,48 +109,11 @@ rx_one(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t avail_idx, uint
 	return RX_OK;
 }
 
-/*
- * A TSO frame for a guest that cannot take it as GSO: segment it in software
- * (mbufs from the frame's own pool, vhacc's) and write every segment, or
- * none: if the guest runs out of buffers part way, its chains go back and
- * the frame stays with the caller, as for any packet. Counts the segments
- * as packets.
- */
+/* Software segmentation, out of line: rare, and large on the stack. */
 static __rte_noinline enum rx_result
 rx_gso(struct vhacc_virtq *q, const struct rte_mbuf *m, uint16_t avail_idx, uint16_t *nused)
 {
-	struct rte_mbuf *segs[VHACC_NET_GSO_MAX_SEGS];
-	uint16_t start_avail = q->last_avail_idx, start_used = *nused;
-	enum rx_result r = RX_OK;
-	uint64_t bytes = 0;
-	int n, i;
-
-	n = vhacc_net_gso_segment(m, m->pool, segs, (uint16_t)RTE_MIN(q->size, RTE_DIM(segs)));
-	if (unlikely(n < 0)) {
-		if (n == -ENOMEM) {
-			q->stats.no_mbuf++;
-			return RX_NO_MBUF;
-		}
-		if (n == -E2BIG)
-			return RX_TOO_BIG; /* more segments than the ring holds */
-		q->stats.drop_bad_hdr++;   /* TSO metadata that does not describe the frame */
-		return RX_DROPPED;
-	}
-	for (i = 0; i < n; i++) {
-		r = rx_one(q, segs[i], avail_idx, nused);
-		if (r != RX_OK)
-			break;
-		bytes += segs[i]->pkt_len;
-	}
-	rte_pktmbuf_free_bulk(segs, (unsigned int)n);
-	if (r != RX_OK) {
-		q->last_avail_idx = start_avail;
-		*nused = start_used;
-		return r;
-	}
-	q->stats.packets += (uint64_t)n;
-	q->stats.bytes += bytes;
-	return RX_OK;
+	return virtq_rx_gso(q, m, avail_idx, nused, rx_one);
 }
 
 uint16_t
@@ -180,38 +134,9 @@ vhacc_virtq_enqueue_burst(struct vhacc_virtq *q, struct rte_mbuf **pkts, uint16_
 	}
 
 	virtq_prefetch_burst(q, RTE_MIN(n, navail), true);
-	for (i = 0; i < n; i++) {
-		const struct rte_mbuf *m = pkts[i];
-		enum rx_result r;
-
-		if (unlikely(m->pkt_len == 0)) {
-			q->stats.drop_runt++;
-			continue;
-		}
-		/* a TSO frame is as long as its segments on the wire */
-		if (unlikely(q->max_frame != 0 && virtq_net_wire_len(m) > q->max_frame)) {
-			q->stats.drop_over_mtu++;
-			continue;
-		}
-		if (unlikely(virtq_net_hdr_rx_needs_gso(q, m))) {
-			r = rx_gso(q, m, avail_idx, &nused);
-		} else {
-			r = rx_one(q, m, avail_idx, &nused);
-			if (r == RX_OK) {
-				q->stats.packets++;
-				q->stats.bytes += m->pkt_len;
-			}
-		}
-		if (r == RX_OK || r == RX_DROPPED) {
-			/* counted already */
-		} else if (r == RX_TOO_BIG) {
-			q->stats.drop_too_big++;
-		} else {
-			if (r == RX_NO_BUF)
-				q->stats.rx_no_buffers++;
+	for (i = 0; i < n; i++)
+		if (!virtq_rx_packet(q, pkts[i], avail_idx, &nused, rx_one, rx_gso))
 			break;
-		}
-	}
 	virtq_flush_used(q, nused);
 	return i;
 }
