@@ -6,7 +6,8 @@
  * Frames through a simulated guest, for both engines' unit tests: TX and RX
  * chains posted with the driver's sim_add() (defined by the test before it
  * includes this), mbufs built and checked, received packets reassembled
- * from the used entries the driver reaped.
+ * from the used entries the driver reaped; the test fixture around them
+ * (cmocka setup and teardown: every mbuf back in the pool at the end).
  */
 
 /* Read the first len bytes that the device wrote into the chain of id (split: its head). */
@@ -208,6 +209,75 @@ rx_collect(struct sim_guest *g, const struct sim_used *u, uint16_t nu, uint16_t 
 			fail_msg("virtio-net header byte %u is 0x%02x, want 0", k, scratch[k]);
 	memcpy(out, scratch + hdr, total - hdr);
 	return total - hdr;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fixture: a simulated guest and the engine's queue on it (the test's      */
+/* fx_init sets them up; sim_fini is the driver's)                           */
+
+struct fx {
+	struct sim_guest g;
+	struct vhacc_virtq *q;
+	struct vhacc_virtq_conf conf;
+	int efd;
+	const void *arg;
+	unsigned int pool_start; /* free mbufs when the test started */
+};
+
+static void
+fx_fini(struct fx *f)
+{
+	if (f->q == NULL)
+		return;
+	free(f->q);
+	f->q = NULL;
+	close(f->efd);
+	sim_fini(&f->g);
+}
+
+static int
+fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->arg = *state;
+	f->pool_start = rte_mempool_avail_count(pool);
+	*state = f;
+	log_reset();
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	unsigned int start = f->pool_start;
+
+	fx_fini(f);
+	free(f);
+	/* every mbuf the engine handed out or took must be back */
+	assert_int_equal(rte_mempool_avail_count(pool), start);
+	return 0;
+}
+
+static uint64_t
+efd_count(struct fx *f)
+{
+	uint64_t v;
+
+	if (read(f->efd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		return 0;
+	return v;
+}
+
+static uint16_t
+held(struct fx *f)
+{
+	struct vhacc_virtq_held h[64];
+
+	return vhacc_virtq_held(f->q, h, RTE_DIM(h));
 }
 
 #endif /* VHACC_TEST_SIM_DATA_H */

@@ -307,26 +307,6 @@ sim_reap(struct sim_guest *g, struct sim_used *out, uint16_t max)
 /* ------------------------------------------------------------------------ */
 /* Fixture                                                                   */
 
-struct fx {
-	struct sim_guest g;
-	struct vhacc_virtq *q;
-	struct vhacc_virtq_conf conf;
-	int efd;
-	const void *arg;
-	unsigned int pool_start; /* free mbufs when the test started */
-};
-
-static void
-fx_fini(struct fx *f)
-{
-	if (f->q == NULL)
-		return;
-	free(f->q);
-	f->q = NULL;
-	close(f->efd);
-	sim_fini(&f->g);
-}
-
 static void
 fx_init(struct fx *f, uint16_t size, uint64_t features, bool is_rx, uint16_t start)
 {
@@ -353,51 +333,6 @@ fx_init(struct fx *f, uint16_t size, uint64_t features, bool is_rx, uint16_t sta
 	assert_int_equal(vhacc_virtq_setup(f->q, &f->conf), 0);
 	assert_false(f->q->broken);
 	log_reset();
-}
-
-static int
-fx_setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	f->arg = *state;
-	f->pool_start = rte_mempool_avail_count(pool);
-	*state = f;
-	log_reset();
-	return 0;
-}
-
-static int
-fx_teardown(void **state)
-{
-	struct fx *f = *state;
-	unsigned int start = f->pool_start;
-
-	fx_fini(f);
-	free(f);
-	/* every mbuf the engine handed out or took must be back */
-	assert_int_equal(rte_mempool_avail_count(pool), start);
-	return 0;
-}
-
-static uint64_t
-efd_count(struct fx *f)
-{
-	uint64_t v;
-
-	if (read(f->efd, &v, sizeof(v)) != (ssize_t)sizeof(v))
-		return 0;
-	return v;
-}
-
-static uint16_t
-held(struct fx *f)
-{
-	struct vhacc_virtq_held h[64];
-
-	return vhacc_virtq_held(f->q, h, RTE_DIM(h));
 }
 
 static void
