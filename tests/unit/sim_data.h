@@ -280,4 +280,39 @@ held(struct fx *f)
 	return vhacc_virtq_held(f->q, h, RTE_DIM(h));
 }
 
+/*
+ * cmocka group setup for a test program: EAL without hugepages, shared
+ * configuration or telemetry, and the mbuf pool. file_prefix: the program's own.
+ */
+static int
+sim_group_setup(const char *file_prefix)
+{
+	/* --no-huge implies legacy memory, which EAL refuses with --in-memory: use --no-shconf */
+	char *argv[] = {(char *)"test", (char *)"--no-huge", (char *)"-m", (char *)"64",
+		(char *)"--no-pci", (char *)"--no-shconf", (char *)"--no-telemetry",
+		(char *)"--file-prefix", (char *)file_prefix, (char *)"--log-level",
+		(char *)"error"};
+
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+		return -1;
+	pool = rte_pktmbuf_pool_create(
+		"ut_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	return pool == NULL ? -1 : 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return 0;
+}
+
+/* A case with a fresh fixture; a hostile-ring case with its description hc_<name>. */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+#define H(name)                                                                                    \
+	cmocka_unit_test_prestate_setup_teardown(                                                  \
+		test_hostile_##name, fx_setup, fx_teardown, (void *)(uintptr_t)&hc_##name)
+
 #endif /* VHACC_TEST_SIM_DATA_H */

@@ -2954,33 +2954,9 @@ test_broken_reason_str(void **state)
 static int
 group_setup(void **state)
 {
-	/* --no-huge implies legacy memory, which EAL refuses with --in-memory: use --no-shconf */
-	char *argv[] = {(char *)"test", (char *)"--no-huge", (char *)"-m", (char *)"64",
-		(char *)"--no-pci", (char *)"--no-shconf", (char *)"--no-telemetry",
-		(char *)"--file-prefix", (char *)"vhacc-ut-virtq-packed", (char *)"--log-level",
-		(char *)"error"};
-
 	(void)state;
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
-		return -1;
-	pool = rte_pktmbuf_pool_create(
-		"ut_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
-	return pool == NULL ? -1 : 0;
+	return sim_group_setup("vhacc-ut-virtq-packed");
 }
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	return 0;
-}
-
-#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
-#define H(name)                                                                                    \
-	cmocka_unit_test_prestate_setup_teardown(                                                  \
-		test_hostile_##name, fx_setup, fx_teardown, (void *)(uintptr_t)&hc_##name)
 
 int
 main(void)
