@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The one-copy transfer's peer queue and its checks, shared by the two virtq
- * fuzzers (fuzz_virtq_split.c, fuzz_virtq_packed.c); each keeps only what is
+ * fuzzer builds (fuzz_virtq.c: fuzz_virtq_split, fuzz_virtq_packed); each keeps what is
  * specific to its own ring layout.
  *
  * The peer is a queue of the opposite direction, split or packed, with its

@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target for the packed-virtqueue engine (lib/virtq, conf.packed).
+ * libFuzzer target for the virtqueue engine (lib/virtq), built twice:
+ * fuzz_virtq_split (FUZZ_PACKED 0) and fuzz_virtq_packed (FUZZ_PACKED 1).
  *
- * The input sets up a small packed ring (1..16 entries, any size) whose
- * descriptors, event suppression areas and indirect tables live in guest
- * memory together with the buffers, then runs a short program of
- * dequeue/enqueue bursts, descriptor rewrites, chains posted by a driver
- * that keeps its wrap counter (sometimes wrongly), event area changes and
+ * The input sets up a small ring (split: 1..16 entries, a power of two;
+ * packed: 1..16, any size) whose descriptors, avail ring or event
+ * suppression areas, and indirect tables live in memory together with the
+ * buffers, then runs a short program of dequeue/enqueue bursts, descriptor
+ * and ring rewrites, chains posted by the driver (packed: one that keeps its
+ * wrap counter, sometimes wrongly), notification field changes and
  * re-setups. The engine must never crash or touch memory outside the guest
  * regions (ASan), and must keep its invariants: a burst returns at most n,
- * used and avail positions (with wrap counters) move together, a broken
- * queue stays silent until it is set up again, dirty-log ranges are guest
- * physical addresses inside guest memory or offsets inside the descriptor
- * ring, and no mbuf is lost.
+ * used and avail positions (packed: with wrap counters) move together, a
+ * broken queue stays silent until it is set up again, dirty-log ranges are
+ * guest physical addresses inside guest memory (packed: or offsets inside
+ * the descriptor ring), and no mbuf is lost. A split ring lives in guest
+ * memory, where a guest may point buffers at it; a packed ring lives outside,
+ * poisoned around, so that any stray ring access shows.
  *
- * Each input also sets up a peer queue of the opposite direction, packed or
- * split (mixed transfers), with its ring outside guest memory (poisoned
+ * Each input also sets up a peer queue of the opposite direction, split or
+ * packed (mixed transfers), with its ring outside guest memory (poisoned
  * around it) and its contents, features and position from the input too,
  * and runs the one-copy transfer (vhacc_virtq_xfer_burst) between the two:
  * the fuzzed queue as source if it is a TX queue, else as destination,
@@ -23,7 +27,7 @@
  * rewrites and recycles chains and the peer is set up again, all from the
  * input. After each transfer: its counts, both positions, the broken state
  * and the counters of both queues must agree (see peer_xfer() in
- * fuzz_peer.h, the peer and its checks, shared with fuzz_virtq_split.c).
+ * fuzz_peer.h, the peer and its checks).
  *
  * Built with VHACC_FUZZ_STANDALONE it has its own main(): a smoke run over
  * pseudo-random inputs (argv[1] iterations, default 20000), or over the
@@ -62,15 +66,29 @@
 #define ASAN_UNPOISON_MEMORY_REGION(p, l) ((void)(p), (void)(l))
 #endif
 
+#ifndef FUZZ_PACKED
+#error "build with -DFUZZ_PACKED=0 (split ring) or -DFUZZ_PACKED=1 (packed ring)"
+#endif
+#if FUZZ_PACKED
+#define FUZZ_NAME "fuzz_virtq_packed"
+#else
+#define FUZZ_NAME "fuzz_virtq_split"
+#endif
+
 #define FEAT(b) (1ULL << (b))
 
 /* region 0 holds the rings, tables and buffers; region 1 is adjacent; region 2 distant */
-#define R0_GPA    0x10000ULL
-#define R0_SIZE   0x10000ULL
-#define R1_GPA    (R0_GPA + R0_SIZE)
-#define R1_SIZE   0x1000ULL
-#define R2_GPA    0x7ffff000ULL
-#define R2_SIZE   0x1000ULL
+#define R0_GPA  0x10000ULL
+#define R0_SIZE 0x10000ULL
+#define R1_GPA  (R0_GPA + R0_SIZE)
+#define R1_SIZE 0x1000ULL
+#define R2_GPA  0x7ffff000ULL
+#define R2_SIZE 0x1000ULL
+#if !FUZZ_PACKED /* the split ring's parts, in region 0 */
+#define DESC_OFF  0x0
+#define AVAIL_OFF 0x400
+#define USED_OFF  0x800
+#endif
 #define FILL_OFF  0x1000
 #define MAX_SIZE  16
 #define NB_MBUF   512
@@ -82,8 +100,7 @@
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \
 		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_virtq_packed: check failed: %s (line %d)\n", #c,     \
-				__LINE__);                                                         \
+			fprintf(stderr, FUZZ_NAME ": check failed: %s (line %d)\n", #c, __LINE__); \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
@@ -93,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct rte_mempool *pool;
 static uint8_t *region[3];
+#if FUZZ_PACKED
 /*
  * The ring and event areas live outside guest memory here (RING_MEM bytes laid
  * out as the peer's, fuzz_peer.h), so that a guest buffer can never
@@ -101,6 +119,7 @@ static uint8_t *region[3];
  * engine.
  */
 static uint8_t *ringmem;
+#endif
 static struct vhacc_guest_mem mem;
 
 /* What the dirty-log hooks check used-ring offsets against: [0] vid 3, [1] vid 4 */
@@ -197,8 +216,13 @@ pick_addr(struct reader *r)
 
 	if (v & 0x8000)
 		return special[(v & 0x7fff) % RTE_DIM(special)];
+#if FUZZ_PACKED
 	/* regions 0 and 1 (adjacent), a little past their end */
 	return R0_GPA + (v % (R0_SIZE + R1_SIZE + 0x100));
+#else
+	/* buffers and tables mostly start above the rings */
+	return R0_GPA + FILL_OFF + (v % (R0_SIZE - FILL_OFF + R1_SIZE + 0x100));
+#endif
 }
 
 static uint32_t
@@ -224,9 +248,15 @@ pick_len(struct reader *r)
 struct fuzz_ctx {
 	struct vhacc_virtq *q;
 	struct vhacc_virtq_conf conf;
+#if FUZZ_PACKED
 	struct pdrv pd; /* the driver's descriptors, next descriptor and wrap counter */
 	struct vring_packed_desc_event *drv;
 	struct vring_packed_desc_event *dev;
+#else
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+#endif
 	uint16_t size;
 	uint64_t broken_expected; /* stats.broken if the queue is broken now */
 	bool was_broken;
@@ -243,15 +273,22 @@ check_after_burst(
 	CHECK(got <= n);
 	vhacc_virtq_get_state(c->q, &st);
 	/* every chain taken is given back in the same burst */
+#if FUZZ_PACKED
 	CHECK(st.last_avail_idx == st.last_used_idx && st.avail_wrap == st.used_wrap);
 	CHECK(st.last_avail_idx < c->size && st.last_used_idx < c->size);
+#else
+	CHECK(st.last_avail_idx - st.last_used_idx == 0);
+	CHECK((uint16_t)(st.last_used_idx - before->last_used_idx) <= c->size);
+#endif
 	CHECK(vhacc_virtq_held(c->q, h, MAX_SIZE) == 0);
 	if (c->was_broken) {
 		/* a broken queue does nothing */
 		CHECK(got == 0);
 		CHECK(st.last_avail_idx == before->last_avail_idx);
 		CHECK(st.last_used_idx == before->last_used_idx);
+#if FUZZ_PACKED
 		CHECK(st.avail_wrap == before->avail_wrap && st.used_wrap == before->used_wrap);
+#endif
 	}
 	check_broken(c->q, &c->was_broken, &c->broken_expected);
 }
@@ -333,52 +370,86 @@ run(const uint8_t *data, size_t size)
 	struct reader rd = {data, size}, *r = &rd;
 	struct fuzz_ctx c;
 	uint8_t cfg = get8(r), feat = get8(r);
+#if FUZZ_PACKED
 	uint16_t start = get16(r), i, nops, pos;
+#else
+	uint16_t start = get16(r), i, nops;
+#endif
 	uint64_t features = ring_features(feat);
 	int efd;
 
 	memset(&c, 0, sizeof(c));
+#if FUZZ_PACKED
 	ring_mem_clear(ringmem);
+#else
+	ASAN_UNPOISON_MEMORY_REGION(region[0], FILL_OFF);
+#endif
 	memset(region[0], 0, R0_SIZE);
 	memset(region[1], 0, R1_SIZE);
 	memset(region[2], 0, R2_SIZE);
+#if FUZZ_PACKED
 	c.size = (uint16_t)(1 + cfg % MAX_SIZE);
 	c.pd.desc = (struct vring_packed_desc *)(void *)(ringmem + RING_DESC_OFF);
 	c.drv = (struct vring_packed_desc_event *)(void *)(ringmem + RING_AVAIL_OFF);
 	c.dev = (struct vring_packed_desc_event *)(void *)(ringmem + RING_USED_OFF);
+#else
+	c.size = (uint16_t)(1u << (cfg % 5));
+	c.desc = (struct vring_desc *)(void *)(region[0] + DESC_OFF);
+	c.avail = (struct vring_avail *)(void *)(region[0] + AVAIL_OFF);
+	c.used = (struct vring_used *)(void *)(region[0] + USED_OFF);
+#endif
 
 	if (feat & 128) /* offloads: TX headers go through virtq_net_hdr_to_mbuf() */
 		features |= FEAT(VIRTIO_NET_F_CSUM) | FEAT(VIRTIO_NET_F_GUEST_CSUM) |
 			    FEAT(VIRTIO_NET_F_HOST_TSO4) | FEAT(VIRTIO_NET_F_HOST_TSO6) |
 			    FEAT(VIRTIO_NET_F_GUEST_TSO4) | FEAT(VIRTIO_NET_F_GUEST_TSO6);
+#if FUZZ_PACKED
 	features |= FEAT(VIRTIO_F_RING_PACKED);
+#endif
 
+#if FUZZ_PACKED
 	pos = packed_ring_draw(&c.pd, c.drv, c.size, start, r, DIR_AS_DRAWN);
 	ring_mem_poison(ringmem, true, c.size);
+#else
+	split_ring_draw(c.desc, c.avail, c.used, c.size, start, r, DIR_AS_DRAWN);
+	/* The gaps between the rings are guest memory: a guest may point a buffer
+	 * there (or at the rings themselves), so nothing inside the regions is
+	 * poisoned; ASan still catches any access outside them. */
+#endif
 
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	c.q = calloc(1, vhacc_virtq_alloc_size(c.size));
 	CHECK(c.q != NULL);
-	c.conf = (struct vhacc_virtq_conf){
-		.packed = true,
-		.desc_packed = c.pd.desc,
-		.driver_event = c.drv,
+	c.conf = (struct vhacc_virtq_conf)
+	{
+#if FUZZ_PACKED
+		.packed = true, .desc_packed = c.pd.desc, .driver_event = c.drv,
 		.device_event = c.dev,
+#else
+		.desc = c.desc, .avail = c.avail, .used = c.used,
+#endif
 		.size = c.size,
-		.last_avail_idx = pos,
-		.last_used_idx = pos,
-		.features = features,
-		.mem = &mem,
-		.callfd = (cfg & 0x80) ? -1 : efd,
-		.vid = FUZZ_VID,
-		.vring_idx = (feat & 64) ? 0 : 1,
-		.is_rx = (feat & 64) != 0,
+#if FUZZ_PACKED
+		.last_avail_idx = pos, .last_used_idx = pos,
+#else
+		.last_avail_idx = start, .last_used_idx = start,
+#endif
+		.features = features, .mem = &mem, .callfd = (cfg & 0x80) ? -1 : efd,
+		.vid = FUZZ_VID, .vring_idx = (feat & 64) ? 0 : 1, .is_rx = (feat & 64) != 0,
 		.max_frame = (cfg & 0x40) ? 1514 : 0,
 	};
+#if FUZZ_PACKED
 	log_ring[0] = (struct log_ring){c.size, true, c.conf.vring_idx};
+#else
+	log_ring[0] = (struct log_ring){c.size, false, c.conf.vring_idx};
+#endif
 	queue_setup(c.q, &c.conf);
 	/* the peer, of the opposite direction: its layout, features and ring from the input too */
+#if FUZZ_PACKED
 	peer_init(&c.peer, r, !c.conf.is_rx, true, efd);
+#else
+	peer_init(&c.peer, r, !c.conf.is_rx, false, efd);
+#endif
 
 	nops = 1 + get8(r) % 12;
 	{
@@ -402,27 +473,56 @@ run(const uint8_t *data, size_t size)
 		case 2: {
 			/* the guest rewrites a descriptor; the fields come from the fill area */
 			struct reader fr = {region[0] + FILL_OFF + (op >> 3) * 7u, 64};
+#if FUZZ_PACKED
 			uint16_t d = get8(r) % c.size;
+#endif
 
+#if FUZZ_PACKED
 			write_pdesc(&c.pd.desc[d], &fr, c.size, get8(r) & 1, DIR_AS_DRAWN);
+#else
+			write_sdesc(&c.desc[get8(r) % c.size], &fr, c.size, DIR_AS_DRAWN);
+#endif
 			break;
 		}
 		case 3: {
+#if FUZZ_PACKED
 			/* the driver posts a chain of k descriptors at its position */
 			struct reader fr = {region[0] + FILL_OFF + (op >> 3) * 11u, 128};
+#else
+			/* the guest makes more chains available */
+			uint8_t k = get8(r) % (c.size + 2);
+#endif
 
+#if FUZZ_PACKED
 			pdrv_post_hostile(&c.pd, c.size, r, &fr, DIR_AS_DRAWN);
+#else
+			while (k-- > 0) {
+				c.avail->ring[c.avail->idx & (c.size - 1)] = op % (c.size + 1);
+				c.avail->idx++;
+			}
+#endif
 			break;
 		}
 		case 4:
 			queue_setup_again(c.q, &c.conf, &c.was_broken);
 			break;
 		case 5:
+#if FUZZ_PACKED
 			c.drv->off_wrap = (uint16_t)(get16(r) & 0x800f);
 			c.drv->flags = get8(r) & 3;
+#else
+			c.avail->ring[c.size] = (uint16_t)(c.used->idx + get8(r) % 4);
+			c.avail->flags ^= VRING_AVAIL_F_NO_INTERRUPT;
+#endif
 			break;
+#if FUZZ_PACKED
 		case 6: /* the driver resynchronises with the device's position */
 			pdrv_resync(&c.pd, c.q);
+#else
+		case 6:
+			/* guest recycles everything used: the same chains made available again */
+			c.avail->idx = (uint16_t)(c.avail->idx + get8(r) % (c.size + 1));
+#endif
 			break;
 		case 7:
 			op_dequeue(&c, r);
@@ -466,9 +566,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		"fuzz_virtq", NB_MBUF, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL)
 		abort();
+#if FUZZ_PACKED
 	ringmem = malloc(RING_MEM);
 	peermem = malloc(RING_MEM);
 	if (ringmem == NULL || peermem == NULL)
+#else
+	peermem = malloc(RING_MEM); /* outside guest memory, as a ring may be */
+	if (peermem == NULL)
+#endif
 		abort();
 	mem.nregions = 3;
 	for (i = 0; i < 3; i++) {
@@ -523,7 +628,7 @@ main(int argc, char **argv)
 			fclose(f);
 			run(buf, n);
 		}
-		printf("fuzz_virtq_packed: %d inputs ran\n", argc - 1);
+		printf(FUZZ_NAME ": %d inputs ran\n", argc - 1);
 		return 0;
 	}
 	for (it = 0; it < iters; it++) {
@@ -533,7 +638,7 @@ main(int argc, char **argv)
 			buf[i] = (uint8_t)xorshift(&seed);
 		run(buf, n);
 	}
-	printf("fuzz_virtq_packed: %ld random inputs ran\n", iters);
+	printf(FUZZ_NAME ": %ld random inputs ran\n", iters);
 	return 0;
 }
 #endif
