@@ -3,9 +3,9 @@
 # test_guest_tcp.sh, after tests/integration/lib.sh; run from the repository
 # root). See doc/testing-guest.md.
 #
-# The caller sets $tmp (a scratch directory, removed by its cleanup) and calls
-# guest_cleanup from its EXIT trap: every QEMU started by guest_boot is
-# stopped by PID there, whatever way the script exits.
+# The caller calls guest_script_start (a scratch directory $tmp, and an EXIT
+# trap that stops every QEMU started by guest_boot, the peer and the backend
+# by PID, whatever way the script exits) and ends with guest_script_finish.
 #
 # Environment: QEMU (default qemu-system-x86_64), QEMU_EXTRA (more QEMU
 # arguments), TESTPMD (default dpdk-testpmd), CC (for the guest tools, default
@@ -37,6 +37,33 @@ stop_pid() { # pid: SIGTERM, up to 5 s, then SIGKILL; reaps it
 	kill -KILL "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
 	return 0
+}
+
+# guest_script_start <name>: the scratch directory $tmp (/tmp/<name>.XXXXXX,
+# with $run in it) and the traps: on exit every guest, the peer ($peer_pid)
+# and the backend ($be_pid) are stopped by PID and $tmp is removed (kept
+# when the script set keep=1).
+guest_script_start() {
+	tmp=$(mktemp -d "/tmp/$1.XXXXXX")
+	run=$tmp/run
+	mkdir -p "$run"
+	be_pid= peer_pid=
+	trap guest_script_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+guest_script_cleanup() {
+	guest_cleanup
+	stop_pid "${peer_pid:-}"
+	stop_pid "${be_pid:-}"
+	if ((${keep:-0})); then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
+}
+
+# guest_script_finish <title>: the summary line, then exit 0 iff nothing failed
+guest_script_finish() {
+	echo "$1: $pass passed, $fail failed in $((SECONDS - T0)) s"
+	((fail == 0))
+	exit $?
 }
 
 guest_cleanup() { # stop every guest this script started

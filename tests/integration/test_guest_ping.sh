@@ -73,25 +73,12 @@ peer_mac=52:54:00:00:00:02
 guest_ip=10.211.0.2
 peer_ip=10.211.0.1
 
-tmp=$(mktemp -d /tmp/vhacc-guest.XXXXXX)
-run=$tmp/run
-mkdir -p "$run"
-be_pid= peer_pid=
-pass=0 fail=0
-
 # ok, ko, wait_for, tel, json_check
 source tests/integration/lib.sh
 # alive, stop_pid, dump, guest_prereqs, guest_images, guest_tools_image, guest_boot, ...
 source tests/integration/guest_lib.sh
 
-cleanup() {
-	guest_cleanup
-	stop_pid "$peer_pid"
-	stop_pid "$be_pid"
-	if ((keep)); then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+guest_script_start vhacc-guest
 
 prefix="vhacc-guest-be-$$" # the backend's --file-prefix (telemetry)
 dump_all() { # case
@@ -100,11 +87,7 @@ dump_all() { # case
 	dump "backend ($backend)" "$tmp/backend.log" 40
 	dump "peer testpmd" "$tmp/peer.log" 25
 }
-finish() {
-	echo "guest ping ($backend): $pass passed, $fail failed in $((SECONDS - T0)) s"
-	((fail == 0))
-	exit $?
-}
+finish() { guest_script_finish "guest ping ($backend)"; }
 
 # -- prerequisites -------------------------------------------------------------
 guest_prereqs "guest ping" 600 "$([[ $backend == vhacc ]] && echo "$VHACC")" || finish

@@ -66,30 +66,14 @@ b_mac=52:54:00:00:01:02 b_ip=10.212.0.2 b_ip6=fd00:212::2
 port=5001
 seed=20240601
 
-tmp=$(mktemp -d /tmp/vhacc-guest-tcp.XXXXXX)
-run=$tmp/run
-mkdir -p "$run"
-be_pid=
-pass=0 fail=0
-
 # ok, ko, wait_for, tel, json_check
 source tests/integration/lib.sh
 # alive, stop_pid, dump, guest_prereqs, guest_images, guest_tools_image, guest_boot, ...
 source tests/integration/guest_lib.sh
 
-cleanup() {
-	guest_cleanup
-	stop_pid "$be_pid"
-	if ((keep)); then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+guest_script_start vhacc-guest-tcp
 
-finish() {
-	echo "guest tcp: $pass passed, $fail failed in $((SECONDS - T0)) s"
-	((fail == 0))
-	exit $?
-}
+finish() { guest_script_finish "guest tcp"; }
 
 guest_prereqs "guest tcp" 600 "$VHACC" || finish
 guest_images || finish

@@ -59,31 +59,14 @@ TOTAL_DEADLINE=480 # no case starts unless it can end before this
 guest_mac=52:54:00:00:00:01
 peer_mac=52:54:00:00:00:02
 
-tmp=$(mktemp -d /tmp/vhacc-upgrade.XXXXXX)
-run=$tmp/run
-mkdir -p "$run"
-be_pid= peer_pid=
-pass=0 fail=0
-
 # ok, ko, wait_for
 source tests/integration/lib.sh
 # alive, stop_pid, dump, guest_prereqs, guest_images, guest_tools_image, guest_boot, ...
 source tests/integration/guest_lib.sh
 
-cleanup() {
-	guest_cleanup
-	stop_pid "$peer_pid"
-	stop_pid "$be_pid"
-	if ((keep)); then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+guest_script_start vhacc-upgrade
 
-finish() {
-	echo "guest hot upgrade: $pass passed, $fail failed in $((SECONDS - T0)) s"
-	((fail == 0))
-	exit $?
-}
+finish() { guest_script_finish "guest hot upgrade"; }
 
 # ctl <prefix> <vhacc-ctl arguments...>: the CLI an operator's hook would call
 ctl() {
