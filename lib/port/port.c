@@ -284,10 +284,15 @@ build_entry(const struct vhacc_port *p, uint16_t qp, struct vhacc_dp_entry *e)
 	if (p->mode != VHACC_PORT_MODE_ACTIVE && !p->draining)
 		return false; /* stopped: nothing held (the drain saw to it), nothing to poll */
 	if (p->peer != NULL && !vhacc_port_accepting(p->peer)) {
-		/* a stopped peer consumes nothing: frames stay in this guest's
-		 * ring (back-pressure); what vhacc held for it is dropped */
+		/* a draining or stopped peer takes nothing new: frames stay in
+		 * this guest's ring (back-pressure). While it drains, what vhacc
+		 * holds for it still goes into its RX ring (its drain waits for
+		 * that), so a stopped peer has nothing held for it. */
 		e->src = NULL;
-		return false;
+		if (!p->peer->draining || qp >= p->peer->conf.queue_pairs)
+			return false;
+		e->dst = live_vring(p->peer, vhacc_rx_vring(qp));
+		return e->dst != NULL;
 	}
 	if (p->peer != NULL && qp < p->peer->conf.queue_pairs)
 		e->dst = live_vring(p->peer, vhacc_rx_vring(qp));

@@ -7,8 +7,9 @@
  * Entering stop is the seeds' SUSPEND: the workers' lists are rebuilt so
  * that nothing of the port's is consumed any more (its TX ring, its uplink's
  * RX into its guest, its peer's frames, which stay in the peer's ring);
- * packets vhacc already took from the port's TX are still delivered; once
- * none is held, the port leaves the lists, and each vring's position is
+ * packets vhacc already took from the port's TX are still delivered, and so
+ * are those it took from the peer's TX for the port; once none is held
+ * either way, the port leaves the lists, and each vring's position is
  * exact and stays as long as the port is not active. vhacc never keeps a descriptor between two bursts, so there is
  * no in-flight descriptor left to complete once the workers are quiescent.
  */
@@ -66,6 +67,14 @@ held_packets(const struct vhacc_port *p)
 	return n;
 }
 
+/* Packets vhacc holds from the cross-connected peer's TX, towards this port
+ * (loopback: the port's own, counted by held_packets already). */
+static unsigned int
+held_for(const struct vhacc_port *p)
+{
+	return p->peer != NULL && p->peer != p && p->peer->peer == p ? held_packets(p->peer) : 0;
+}
+
 /*
  * active -> stop: stop taking, deliver what is held, record. The workers
  * deliver held packets on their own; this waits for them, at most timeout_ms.
@@ -75,19 +84,21 @@ drain(struct vhacc_port *p, unsigned int timeout_ms, char *msg, size_t len)
 {
 	uint64_t start = rte_get_timer_cycles(), hz = rte_get_timer_hz();
 	uint64_t deadline = start + hz * timeout_ms / 1000;
-	unsigned int held;
+	unsigned int held, held_in;
 
 	p->draining = true;
 	vhacc_port_republish();
-	while ((held = held_packets(p)) != 0) {
+	/* what the port sent, to its destination; what its peer sent, into the port's RX */
+	while ((held = held_packets(p)) + (held_in = held_for(p)) != 0) {
 		if (rte_get_timer_cycles() > deadline) {
 			p->draining = false;
 			vhacc_port_republish();
 			p->drain_failures++;
 			snprintf(msg, len,
-				"port %s: %u packet(s) still held for the destination after %u "
-				"ms; stays active",
-				p->conf.name, held, timeout_ms);
+				"port %s: after %u ms, %u packet(s) still held for the "
+				"destination and %u from %s for the port's RX ring; stays active",
+				p->conf.name, timeout_ms, held, held_in,
+				p->peer != NULL ? p->peer->conf.name : "its peer");
 			return -ETIMEDOUT;
 		}
 		rte_delay_us_sleep(100);

@@ -190,7 +190,11 @@ test_drain_timeout(void **state)
 	destroy(b);
 }
 
-/* While a is draining, b's frames for a stay in b's ring; a's held packets still go to b. */
+/*
+ * While a is draining, b's new frames for a stay in b's ring, but what vhacc
+ * already took from b for a still goes into a's RX ring; a's held packets
+ * still go to b. Once a is stopped, nothing of b's is polled.
+ */
 static void
 test_draining_lists(void **state)
 {
@@ -206,9 +210,63 @@ test_draining_lists(void **state)
 	assert_non_null(entry_of(a));
 	assert_null(entry_of(a)->src);
 	assert_ptr_equal(entry_of(a)->dst, b->vrings[0].vq);
-	assert_null(entry_of(b));
+	assert_non_null(entry_of(b));
+	assert_null(entry_of(b)->src);
+	assert_ptr_equal(entry_of(b)->dst, a->vrings[0].vq);
 	a->draining = false;
 	vhacc_port_republish();
+	destroy(a);
+	destroy(b);
+
+	/* loopback: a draining port still delivers what it holds into its own RX ring */
+	a = mkport("lo");
+	vhacc_port_set_peer(a, a);
+	fake_running(a);
+	a->draining = true;
+	vhacc_port_republish();
+	assert_non_null(entry_of(a));
+	assert_null(entry_of(a)->src);
+	assert_ptr_equal(entry_of(a)->dst, a->vrings[0].vq);
+	a->draining = false;
+	vhacc_port_republish();
+	destroy(a);
+}
+
+/*
+ * b holds a frame for a: a's suspend waits for it (and times out here,
+ * where no worker delivers it); once it is delivered a stops, and b, which
+ * then holds nothing, stops at once although its peer is stopped: ports of
+ * a cross-connect can be suspended in either order.
+ */
+static void
+test_drain_held_for_port(void **state)
+{
+	struct vhacc_port *a = mkport("a"), *b = mkport("b");
+	struct vhacc_dp_pending *pend;
+
+	(void)state;
+	vhacc_port_set_peer(a, b);
+	vhacc_port_set_peer(b, a);
+	fake_running(a);
+	fake_running(b);
+	pend = &b->qps[0].to_dst;
+	pend->pkts[0] = rte_pktmbuf_alloc(pool);
+	assert_non_null(pend->pkts[0]);
+	pend->head = 0;
+	pend->count = 1;
+
+	assert_int_equal(
+		vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 20, msg, sizeof(msg)), -ETIMEDOUT);
+	assert_non_null(strstr(msg, "1 from b"));
+	assert_int_equal(a->mode, VHACC_PORT_MODE_ACTIVE);
+	assert_int_equal(pend->count, 1); /* still held, not lost */
+
+	rte_pktmbuf_free(pend->pkts[0]); /* delivered, as a worker would */
+	pend->count = 0;
+	assert_int_equal(vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 20, msg, sizeof(msg)), 0);
+	assert_null(entry_of(b));
+	assert_int_equal(vhacc_port_set_mode(b, VHACC_PORT_MODE_STOP, 20, msg, sizeof(msg)), 0);
+	assert_int_equal(b->mode, VHACC_PORT_MODE_STOP);
 	destroy(a);
 	destroy(b);
 }
@@ -285,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_drain_timeout),
 		cmocka_unit_test(test_draining_lists),
+		cmocka_unit_test(test_drain_held_for_port),
 		cmocka_unit_test(test_state_load_apply),
 	};
 
