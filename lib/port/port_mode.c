@@ -10,8 +10,9 @@
  * packets vhacc already took from the port's TX are still delivered, and so
  * are those it took from the peer's TX for the port; once none is held
  * either way, the port leaves the lists, and each vring's position is
- * exact and stays as long as the port is not active. vhacc never keeps a descriptor between two bursts, so there is
- * no in-flight descriptor left to complete once the workers are quiescent.
+ * exact and stays as long as the port is not active. vhacc never keeps a
+ * descriptor between two bursts, so there is no in-flight descriptor left to
+ * complete once the workers are quiescent.
  */
 
 #include <errno.h>

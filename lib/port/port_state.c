@@ -173,7 +173,6 @@ vhacc_port_state_apply(struct vhacc_port *p, char *msg, size_t len)
 		const struct vhacc_devstate_vq *v = &s->vq[i];
 		struct vhacc_virtq *vq = p->vrings[v->index].vq;
 		struct vhacc_virtq_state cur;
-
 		uint16_t skip;
 
 		vhacc_virtq_get_state(vq, &cur);
