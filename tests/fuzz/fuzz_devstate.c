@@ -270,50 +270,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef VHACC_FUZZ_STANDALONE
-static uint64_t
-xorshift(uint64_t *s)
+#include "fuzz_main.h"
+
+/* each mode of the first byte in turn */
+static void
+shape(uint8_t *buf, size_t n, long it)
 {
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
+	(void)n;
+	buf[0] = (uint8_t)(it % 3);
 }
 
 int
 main(int argc, char **argv)
 {
 	static uint8_t buf[STREAM_MAX];
-	uint64_t seed = 0x9e3779b97f4a7c15ULL;
-	long iters = 20000, it;
-	int a;
+	const struct fuzz_main m = {"fuzz_devstate", buf, sizeof(buf), 1, 1024, shape};
 
-	if (argc > 1 && argv[1][0] != '\0' && strspn(argv[1], "0123456789") == strlen(argv[1])) {
-		iters = atol(argv[1]);
-	} else if (argc > 1) {
-		for (a = 1; a < argc; a++) {
-			FILE *f = fopen(argv[a], "rb");
-			size_t n;
-
-			if (f == NULL) {
-				perror(argv[a]);
-				return 1;
-			}
-			n = fread(buf, 1, sizeof(buf), f);
-			fclose(f);
-			LLVMFuzzerTestOneInput(buf, n);
-		}
-		printf("fuzz_devstate: %d inputs ran\n", argc - 1);
-		return 0;
-	}
-	for (it = 0; it < iters; it++) {
-		size_t n = 1 + xorshift(&seed) % 1024, i;
-
-		for (i = 0; i < n; i++)
-			buf[i] = (uint8_t)xorshift(&seed);
-		buf[0] = (uint8_t)(it % 3); /* each mode in turn */
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	printf("fuzz_devstate: %ld random inputs ran\n", iters);
-	return 0;
+	return fuzz_main(argc, argv, &m);
 }
 #endif

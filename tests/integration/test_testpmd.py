@@ -408,33 +408,27 @@ def run_case(case, args, run_dir):
         # (memif_disconnect): the memif peer's forwarding stops, then vhacc,
         # then the peer quits (doc/configuration.md, ethdev attachments).
         last = [ep for ep in eps if ep.role == "P"]
+
+        def quit_all(endpoints):
+            for ep in endpoints:
+                rc = ep.tp.quit()
+                if rc != 0 and not reasons:
+                    reasons.append("%s exited with status %s" % (ep.tp.name, rc))
+
         for ep in last:
             try:
                 ep.tp.cmd("stop", timeout=10)
             except (RuntimeError, OSError):
                 pass
-        for ep in [ep for ep in eps if ep not in last]:
-            rc = ep.tp.quit()
-            if rc != 0 and not reasons:
-                reasons.append("%s exited with status %s" % (ep.tp.name, rc))
-        if last and backend.procs:
+        quit_all([ep for ep in eps if ep not in last])
+        if backend.procs:
             try:
                 problem = backend.stop()
             except Exception as e:
                 problem = "stopping backend: %s" % e
             if problem:
                 reasons.append(problem)
-        for ep in last:
-            rc = ep.tp.quit()
-            if rc != 0 and not reasons:
-                reasons.append("%s exited with status %s" % (ep.tp.name, rc))
-        if backend.procs and not last:
-            try:
-                problem = backend.stop()
-            except Exception as e:
-                problem = "stopping backend: %s" % e
-            if problem:
-                reasons.append(problem)
+        quit_all(last)
 
     for ep in eps if elapsed is not None else ():
         if not os.path.exists(ep.out_pcap):

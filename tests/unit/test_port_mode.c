@@ -154,23 +154,31 @@ test_transitions(void **state)
 	destroy(b);
 }
 
+/* Ports a and b cross-connected and running; holder holds one packet for the other. */
+static struct vhacc_dp_pending *
+xconnect_holding(struct vhacc_port *a, struct vhacc_port *b, struct vhacc_port *holder)
+{
+	struct vhacc_dp_pending *pend = &holder->qps[0].to_dst;
+
+	vhacc_port_set_peer(a, b);
+	vhacc_port_set_peer(b, a);
+	fake_running(a);
+	fake_running(b);
+	pend->pkts[0] = rte_pktmbuf_alloc(pool);
+	assert_non_null(pend->pkts[0]);
+	pend->head = 0;
+	pend->count = 1;
+	return pend;
+}
+
 /* Held packets nobody delivers: the drain times out, the port stays active and polled. */
 static void
 test_drain_timeout(void **state)
 {
 	struct vhacc_port *a = mkport("a"), *b = mkport("b");
-	struct vhacc_dp_pending *pend;
+	struct vhacc_dp_pending *pend = xconnect_holding(a, b, a);
 
 	(void)state;
-	vhacc_port_set_peer(a, b);
-	vhacc_port_set_peer(b, a);
-	fake_running(a);
-	fake_running(b);
-	pend = &a->qps[0].to_dst;
-	pend->pkts[0] = rte_pktmbuf_alloc(pool);
-	assert_non_null(pend->pkts[0]);
-	pend->head = 0;
-	pend->count = 1;
 
 	assert_int_equal(
 		vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 20, msg, sizeof(msg)), -ETIMEDOUT);
@@ -242,18 +250,9 @@ static void
 test_drain_held_for_port(void **state)
 {
 	struct vhacc_port *a = mkport("a"), *b = mkport("b");
-	struct vhacc_dp_pending *pend;
+	struct vhacc_dp_pending *pend = xconnect_holding(a, b, b);
 
 	(void)state;
-	vhacc_port_set_peer(a, b);
-	vhacc_port_set_peer(b, a);
-	fake_running(a);
-	fake_running(b);
-	pend = &b->qps[0].to_dst;
-	pend->pkts[0] = rte_pktmbuf_alloc(pool);
-	assert_non_null(pend->pkts[0]);
-	pend->head = 0;
-	pend->count = 1;
 
 	assert_int_equal(
 		vhacc_port_set_mode(a, VHACC_PORT_MODE_STOP, 20, msg, sizeof(msg)), -ETIMEDOUT);
