@@ -262,6 +262,9 @@ def usage_cases(ctl):
                        ("PORT with a comma", ["resume", "vm1,2"]),
                        ("state-save FILE with a comma", ["state-save", "vm1", "/tmp/a,b"]),
                        ("state-load FILE longer than vhacc takes", ["state-load", "vm1", "/" + "x" * 300]),
+                       ("resume --wait 0", ["resume", "vm1", "--wait", "0"]),
+                       ("resume --wait longer than --timeout", ["--timeout", "3", "resume", "vm1",
+                                                                "--wait", "5"]),
                        ("too many arguments", ["resume", "vm1", "vm2"])):
         cases.append(("usage error exits 2: " + name, args, dict(rc=2, err=r"usage: vhacc-ctl")))
     ctl.expect_all(cases)
@@ -526,6 +529,26 @@ def state_cases(ctl, tmp):
     else:
         attempt("state-load vm1 FILE", ["state-load", "vm1", os.path.join(tmp, "missing.state")],
                 rc=1, err=r"state-load vm1")
+    if saved is not None:
+        # a frozen port whose loaded state waits for a frontend that does not come
+        attempt("port-add vm7 start_mode=freeze (no frontend)", ["port-add", "vm7",
+                                                                  "start_mode=freeze"],
+                rc=0, out=r"port vm7 added")
+        attempt("state-load vm7 FILE (vm1's state)", ["state-load", "vm7", remote], rc=0,
+                out=r"vm7: device state loaded from")
+        attempt("resume vm7 without a frontend: exit 1, EAGAIN, still frozen", ["resume", "vm7"],
+                rc=1, err=r"resume vm7: .*stays frozen \(EAGAIN\)")
+        t0 = time.monotonic()
+        if attempt("resume vm7 --wait 2: asks again, then exit 1 with EAGAIN",
+                   ["resume", "vm7", "--wait", "2"], rc=1, err=r"stays frozen \(EAGAIN\)"):
+            took = time.monotonic() - t0
+            if 2 <= took < 8:
+                R.ok("resume --wait 2 kept asking for 2 s (%.1f s)" % took)
+            else:
+                R.ko("resume --wait 2 kept asking for 2 s", "returned after %.1f s" % took)
+        attempt("vm7 still frozen", ["--json", "info", "vm7"], rc=0,
+                js=jcheck(lambda d: d["mode"] == "freeze", "mode freeze"))
+        attempt("port-del vm7", ["port-del", "vm7"], rc=0, out=r"port vm7 removed")
     attempt("state-load of a missing file: exit 1", ["state-load", "vm1",
                                                      os.path.join(tmp, "missing.state")], rc=1,
             err=r"state-load vm1: cannot open .*missing\.state")

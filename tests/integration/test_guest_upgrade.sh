@@ -6,8 +6,8 @@
 # scripts/vhacc-ctl:
 #
 #   suspend vm, suspend peer, state-save both, SIGTERM the old vhacc,
-#   start the new one with start_mode = freeze, wait until both frontends
-#   set their rings up again, state-load both, resume both.
+#   start the new one with start_mode = freeze, state-load both, resume
+#   both with --wait (each waits until its frontend set its rings up again).
 #
 # QEMU's vhost-user chardev reconnects (reconnect=1) to vhacc's server
 # socket; the peer is a testpmd virtio-user in server mode, to which vhacc
@@ -142,9 +142,6 @@ port_field() { # port, /vhacc/port/<what>, key path...
 	ctl "$be_prefix" --json "$what" "$port" | json_field "$@"
 }
 
-vrings_running() { # port, n: has the frontend set up n vrings?
-	[[ $(port_field "$1" info vrings_running) == "$2" ]]
-}
 
 # -- the upgrade, as an operator's hook does it -------------------------------
 # upgrade <case>: appends to $tmp/upgrade-<case>.log; returns 1 on a failed step
@@ -164,19 +161,16 @@ upgrade() {
 	stop_pid "$be_pid"
 	be_pid=
 	start_vhacc "$c" 2 freeze || return 1
-	for p in vm peer; do
-		if ! wait_for 30 vrings_running "$p" 2; then
-			echo "$p: the frontend did not set its rings up again in 30 s" >&4
-			return 1
-		fi
-	done
+	# The states load at once; each resume waits for its frontend to be back
+	# (QEMU's chardev retries once a second; testpmd waits for vhacc).
 	for p in vm peer; do
 		step="state-load $p"
 		ctl "$be_prefix" state-load "$p" "$tmp/$p-$c.state" >&4 2>&4 || { echo "$step" >&4; return 1; }
 	done
 	for p in vm peer; do
-		step="resume $p"
-		ctl "$be_prefix" resume "$p" >&4 2>&4 || { echo "$step" >&4; return 1; }
+		step="resume $p --wait 30"
+		"$GUEST_PY" "$CTL" --prefix "$be_prefix" resume "$p" --wait 30 >&4 2>&4 ||
+			{ echo "$step" >&4; return 1; }
 	done
 	t1=${EPOCHREALTIME/./}
 	upgrade_ms=$(((t1 - t0) / 1000))
