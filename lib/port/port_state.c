@@ -182,7 +182,18 @@ vhacc_port_state_apply(struct vhacc_port *p, char *msg, size_t len)
 				"not the frontend's (avail %u, used %u): the ring agrees with it",
 				p->conf.name, v->index, v->last_avail_idx, v->last_used_idx,
 				cur.last_avail_idx, cur.last_used_idx);
-		else if (v->last_used_idx != cur.last_used_idx || v->used_wrap != cur.used_wrap)
+		else if (!vq->packed &&
+			 (skip = (uint16_t)(cur.last_used_idx - v->last_used_idx)) != 0 &&
+			 skip <= vq->size) {
+			/* its used index went on from the state's: it completed those itself */
+			vq->stats.frontend_used += skip;
+			VHACC_LOG(port_mode, WARNING,
+				"port %s vring %u: the frontend completed %u descriptor(s) itself "
+				"while vhacc was away (QEMU discards a split ring's TX while its "
+				"backend is gone): its position holds (used %u, the state's %u) "
+				"(frontend_used)",
+				p->conf.name, v->index, skip, cur.last_used_idx, v->last_used_idx);
+		} else if (v->last_used_idx != cur.last_used_idx || v->used_wrap != cur.used_wrap)
 			VHACC_LOG(port_mode, WARNING,
 				"port %s vring %u: the frontend set its ring up anew (used %u): "
 				"its position holds, not the state's (used %u)",
