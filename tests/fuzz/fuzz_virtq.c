@@ -516,7 +516,21 @@ run(const uint8_t *data, size_t size)
 #endif
 			break;
 #if FUZZ_PACKED
-		case 6: /* the driver resynchronises with the device's position */
+		case 6:
+			if (op & 0x10) {
+				/* as after a hot upgrade: the frontend said another position,
+				 * and may have completed descriptors itself (or pretends so) */
+				struct vhacc_virtq_state fe;
+				uint16_t k;
+
+				fe.last_avail_idx = fe.last_used_idx = get8(r) % c.size;
+				fe.avail_wrap = fe.used_wrap = get8(r) & 1;
+				k = vhacc_virtq_skip_frontend_used(c.q, &fe);
+				CHECK(k <= c.size && c.q->skip_len == k);
+				CHECK(k == 0 || c.q->skip_pos < c.size);
+				break;
+			}
+			/* the driver resynchronises with the device's position */
 			pdrv_resync(&c.pd, c.q);
 #else
 		case 6:
