@@ -405,9 +405,6 @@ run(const uint8_t *data, size_t size)
 			    FEAT(VIRTIO_NET_F_GUEST_TSO4) | FEAT(VIRTIO_NET_F_GUEST_TSO6);
 #if FUZZ_PACKED
 	features |= FEAT(VIRTIO_F_RING_PACKED);
-#endif
-
-#if FUZZ_PACKED
 	pos = packed_ring_draw(&c.pd, c.drv, c.size, start, r, DIR_AS_DRAWN);
 	ring_mem_poison(ringmem, true, c.size);
 #else
@@ -438,18 +435,10 @@ run(const uint8_t *data, size_t size)
 		.vid = FUZZ_VID, .vring_idx = (feat & 64) ? 0 : 1, .is_rx = (feat & 64) != 0,
 		.max_frame = (cfg & 0x40) ? 1514 : 0,
 	};
-#if FUZZ_PACKED
-	log_ring[0] = (struct log_ring){c.size, true, c.conf.vring_idx};
-#else
-	log_ring[0] = (struct log_ring){c.size, false, c.conf.vring_idx};
-#endif
+	log_ring[0] = (struct log_ring){c.size, FUZZ_PACKED, c.conf.vring_idx};
 	queue_setup(c.q, &c.conf);
 	/* the peer, of the opposite direction: its layout, features and ring from the input too */
-#if FUZZ_PACKED
-	peer_init(&c.peer, r, !c.conf.is_rx, true, efd);
-#else
-	peer_init(&c.peer, r, !c.conf.is_rx, false, efd);
-#endif
+	peer_init(&c.peer, r, !c.conf.is_rx, FUZZ_PACKED, efd);
 
 	nops = 1 + get8(r) % 12;
 	{
@@ -475,9 +464,7 @@ run(const uint8_t *data, size_t size)
 			struct reader fr = {region[0] + FILL_OFF + (op >> 3) * 7u, 64};
 #if FUZZ_PACKED
 			uint16_t d = get8(r) % c.size;
-#endif
 
-#if FUZZ_PACKED
 			write_pdesc(&c.pd.desc[d], &fr, c.size, get8(r) & 1, DIR_AS_DRAWN);
 #else
 			write_sdesc(&c.desc[get8(r) % c.size], &fr, c.size, DIR_AS_DRAWN);
@@ -488,14 +475,12 @@ run(const uint8_t *data, size_t size)
 #if FUZZ_PACKED
 			/* the driver posts a chain of k descriptors at its position */
 			struct reader fr = {region[0] + FILL_OFF + (op >> 3) * 11u, 128};
+
+			pdrv_post_hostile(&c.pd, c.size, r, &fr, DIR_AS_DRAWN);
 #else
 			/* the guest makes more chains available */
 			uint8_t k = get8(r) % (c.size + 2);
-#endif
 
-#if FUZZ_PACKED
-			pdrv_post_hostile(&c.pd, c.size, r, &fr, DIR_AS_DRAWN);
-#else
 			while (k-- > 0) {
 				c.avail->ring[c.avail->idx & (c.size - 1)] = op % (c.size + 1);
 				c.avail->idx++;
