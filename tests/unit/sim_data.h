@@ -49,6 +49,21 @@ hdr_len_of(uint64_t features)
 	return (features & (F_V1 | F_MRG)) ? 12 : 10;
 }
 
+/* Segment i of len bytes: at seg_gpa[i] if the test placed it there, else allocated. */
+static struct sim_seg
+sim_seg_place(struct sim_guest *g, const uint64_t *seg_gpa, uint16_t i, uint32_t len)
+{
+	struct sim_seg seg = {.len = len};
+
+	if (seg_gpa != NULL && seg_gpa[i] != 0) {
+		seg.gpa = seg_gpa[i];
+		sim_unpoison(g, seg.gpa, len);
+	} else {
+		seg.gpa = sim_alloc(g, len);
+	}
+	return seg;
+}
+
 /*
  * Post a TX chain carrying a zeroed net header of hdr bytes plus frame, split
  * into descriptors of lens[] (NULL: one descriptor). seg_gpa[i] != 0 places
@@ -69,13 +84,7 @@ tx_post_at(struct sim_guest *g, uint16_t hdr, const uint8_t *frame, uint32_t fle
 	memset(scratch2, 0, hdr);
 	memcpy(scratch2 + hdr, frame, flen);
 	for (i = 0; i < n; i++) {
-		seg[i].len = lens[i];
-		if (seg_gpa != NULL && seg_gpa[i] != 0) {
-			seg[i].gpa = seg_gpa[i];
-			sim_unpoison(g, seg[i].gpa, lens[i]);
-		} else {
-			seg[i].gpa = sim_alloc(g, lens[i]);
-		}
+		seg[i] = sim_seg_place(g, seg_gpa, i, lens[i]);
 		sim_write(g, seg[i].gpa, scratch2 + off, lens[i]);
 		off += lens[i];
 	}
@@ -99,13 +108,7 @@ rx_post_at(struct sim_guest *g, const uint32_t *lens, const uint64_t *seg_gpa, u
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
-		seg[i].len = lens[i];
-		if (seg_gpa != NULL && seg_gpa[i] != 0) {
-			seg[i].gpa = seg_gpa[i];
-			sim_unpoison(g, seg[i].gpa, lens[i]);
-		} else {
-			seg[i].gpa = sim_alloc(g, lens[i]);
-		}
+		seg[i] = sim_seg_place(g, seg_gpa, i, lens[i]);
 		memset(scratch2, 0xaa, lens[i]);
 		sim_write(g, seg[i].gpa, scratch2, lens[i]);
 	}
