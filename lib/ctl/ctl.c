@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -29,11 +31,21 @@ enum req_state {
 	REQ_WITHDRAWN,
 };
 
+/*
+ * One request. The caller sleeps on done until the control lcore has run it
+ * (a wake-up straight from the control lcore: polling with short sleeps cost
+ * the caller a timer tick and a scheduler round each time, most of a suspend's
+ * latency). Two references, the caller's and the ring's; whoever drops the
+ * last frees it, so a caller that withdraws returns at once.
+ */
 struct ctl_req {
 	vhacc_ctl_fn fn;
 	void *arg;
 	int result;
-	uint32_t state; /* enum req_state, accessed atomically */
+	uint32_t state; /* enum req_state, written under lock */
+	uint32_t refs;  /* atomic */
+	pthread_mutex_t lock;
+	pthread_cond_t done;
 };
 
 static struct rte_ring *req_ring;
@@ -99,12 +111,55 @@ wake(void)
 	}
 }
 
+static void
+req_put(struct ctl_req *req)
+{
+	if (__atomic_sub_fetch(&req->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	pthread_cond_destroy(&req->done);
+	pthread_mutex_destroy(&req->lock);
+	free(req);
+}
+
+static struct ctl_req *
+req_new(vhacc_ctl_fn fn, void *arg)
+{
+	pthread_condattr_t ca;
+	struct ctl_req *req;
+
+	/* Heap, not stack: a withdrawn request outlives its caller. */
+	req = calloc(1, sizeof(*req));
+	if (req == NULL)
+		return NULL;
+	if (pthread_condattr_init(&ca) != 0) {
+		free(req);
+		return NULL;
+	}
+	/* the deadline is CLOCK_MONOTONIC: a clock step must not stretch it */
+	if (pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+		pthread_cond_init(&req->done, &ca) != 0) {
+		pthread_condattr_destroy(&ca);
+		free(req);
+		return NULL;
+	}
+	pthread_condattr_destroy(&ca);
+	if (pthread_mutex_init(&req->lock, NULL) != 0) {
+		pthread_cond_destroy(&req->done);
+		free(req);
+		return NULL;
+	}
+	req->fn = fn;
+	req->arg = arg;
+	req->state = REQ_PENDING;
+	req->refs = 2;
+	return req;
+}
+
 int
 vhacc_ctl_call(vhacc_ctl_fn fn, void *arg, unsigned int timeout_ms)
 {
+	struct timespec deadline;
 	struct ctl_req *req;
-	uint64_t deadline;
-	uint32_t expected;
 	int ret;
 
 	if (vhacc_ctl_is_control())
@@ -112,36 +167,41 @@ vhacc_ctl_call(vhacc_ctl_fn fn, void *arg, unsigned int timeout_ms)
 	if (req_ring == NULL)
 		return -ENODEV;
 
-	/* Heap, not stack: a withdrawn request is freed by the control lcore. */
-	req = calloc(1, sizeof(*req));
+	req = req_new(fn, arg);
 	if (req == NULL)
 		return -ENOMEM;
-	req->fn = fn;
-	req->arg = arg;
-	__atomic_store_n(&req->state, REQ_PENDING, __ATOMIC_RELAXED);
 	if (rte_ring_mp_enqueue(req_ring, req) != 0) {
-		free(req);
+		req->refs = 1;
+		req_put(req);
 		return -EBUSY;
 	}
 	wake();
 
-	deadline = timeout_ms ? rte_get_timer_cycles() + rte_get_timer_hz() / 1000 * timeout_ms : 0;
-	for (;;) {
-		uint32_t st = __atomic_load_n(&req->state, __ATOMIC_ACQUIRE);
-
-		if (st == REQ_DONE)
-			break;
-		if (st == REQ_PENDING && deadline != 0 && rte_get_timer_cycles() > deadline) {
-			expected = REQ_PENDING;
-			if (__atomic_compare_exchange_n(&req->state, &expected, REQ_WITHDRAWN,
-				    false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				return -ETIMEDOUT; /* control lcore frees it */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&req->lock);
+	while (req->state != REQ_DONE) {
+		/* picked up: it runs to completion, however long it takes */
+		if (req->state == REQ_RUNNING || timeout_ms == 0) {
+			pthread_cond_wait(&req->done, &req->lock);
 			continue;
 		}
-		usleep(50);
+		if (pthread_cond_timedwait(&req->done, &req->lock, &deadline) == ETIMEDOUT &&
+			req->state == REQ_PENDING) {
+			req->state = REQ_WITHDRAWN; /* the control lcore drops it */
+			pthread_mutex_unlock(&req->lock);
+			req_put(req);
+			return -ETIMEDOUT;
+		}
 	}
 	ret = req->result;
-	free(req);
+	pthread_mutex_unlock(&req->lock);
+	req_put(req);
 	return ret;
 }
 
@@ -160,16 +220,24 @@ vhacc_ctl_poll(int timeout_ms)
 	}
 
 	while (rte_ring_sc_dequeue(req_ring, (void **)&req) == 0) {
-		uint32_t expected = REQ_PENDING;
+		bool withdrawn;
 
-		if (!__atomic_compare_exchange_n(&req->state, &expected, REQ_RUNNING, false,
-			    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			free(req); /* withdrawn by a waiter that gave up */
-			continue;
+		pthread_mutex_lock(&req->lock);
+		withdrawn = req->state == REQ_WITHDRAWN; /* its caller gave up */
+		if (!withdrawn)
+			req->state = REQ_RUNNING; /* its caller waits for it from now on */
+		pthread_mutex_unlock(&req->lock);
+		if (!withdrawn) {
+			int result = req->fn(req->arg);
+
+			pthread_mutex_lock(&req->lock);
+			req->result = result;
+			req->state = REQ_DONE;
+			pthread_cond_signal(&req->done);
+			pthread_mutex_unlock(&req->lock);
+			n++;
 		}
-		req->result = req->fn(req->arg);
-		__atomic_store_n(&req->state, REQ_DONE, __ATOMIC_RELEASE);
-		n++;
+		req_put(req);
 	}
 	return n;
 }

@@ -86,8 +86,8 @@ main(int argc, char **argv)
 	ssize_t w;
 
 	if ((argc != 3 && argc != 5) || parse_u64(argv[1], &seed) < 0 ||
-	    parse_u64(argv[2], &left) < 0 ||
-	    (argc == 5 && (parse_u64(argv[4], &port) < 0 || port == 0 || port > 65535))) {
+		parse_u64(argv[2], &left) < 0 ||
+		(argc == 5 && (parse_u64(argv[4], &port) < 0 || port == 0 || port > 65535))) {
 		fprintf(stderr, "usage: %s SEED BYTES [ADDR PORT]\n", argv[0]);
 		return 2;
 	}
