@@ -7,7 +7,8 @@
  * simulated guest driver: headers, feature bits, the dirty-log hooks that
  * record what the engine logs, guest memory regions and buffer segments.
  * Included once per test program (it defines rte_vhost's log functions).
- * After struct sim_guest: sim_mem.h; after the driver's sim_add(): sim_data.h.
+ * After struct sim_guest: sim_mem.h; after the driver's sim_add(): sim_data.h;
+ * after the fixture's hooks: sim_cases.h (the cases both engines share).
  */
 
 #include <errno.h>

@@ -27,6 +27,15 @@ sim_region_of(const struct sim_guest *g, uint64_t gpa)
 	return -1;
 }
 
+/* Does [gpa, gpa + len) lie in one region? */
+static bool
+in_guest_mem(const struct sim_guest *g, uint64_t gpa, uint64_t len)
+{
+	int r = sim_region_of(g, gpa);
+
+	return r >= 0 && gpa - g->mem.regions[r].gpa + len <= g->mem.regions[r].size;
+}
+
 /* Host pointer of [gpa, gpa + len), which must lie in one region. */
 static void *
 sim_hva(const struct sim_guest *g, uint64_t gpa, uint64_t len)
