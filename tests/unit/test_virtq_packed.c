@@ -561,56 +561,18 @@ test_rx_too_big(void **state)
 {
 	FX;
 	static uint8_t f1[3000], f2[100], out[200];
-	struct rte_mbuf *p[2];
 	struct sim_used u[8];
 	uint16_t pos = 0;
 
 	fx_init(f, 8, F_V1, true);
 	rx_post1(&f->g, 12 + 1500);
 	sim_publish(&f->g);
-	fill_pattern(f1, sizeof(f1), 48);
-	fill_pattern(f2, sizeof(f2), 49);
-	p[0] = mk_pkt(f1, sizeof(f1), 2048);
-	p[1] = mk_pkt(f2, sizeof(f2), 2048);
-	assert_int_equal(enq(f, p, 2), 2);
-	free_pkts(p, 2);
-	assert_int_equal(f->q->stats.drop_too_big, 1);
-	assert_int_equal(f->q->stats.packets, 1);
-	assert_int_equal(f->q->stats.bytes, 100);
-	assert_false(f->q->broken);
+	enq_big_then_small(f, f1, sizeof(f1), f2, sizeof(f2), 48);
 	assert_int_equal(sim_reap(&f->g, u, 8), 1);
 	assert_int_equal(u[0].len, 12 + 100);
 	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 12, 1, out), sizeof(f2));
 	assert_memory_equal(out, f2, sizeof(f2));
 	check_synced(f);
-}
-
-/* MRG_RXBUF: a packet larger than the whole ring of buffers is dropped, not waited for */
-static void
-test_rx_mrg_never_fits(void **state)
-{
-	FX;
-	static uint8_t f1[9000], f2[60], out[100];
-	struct rte_mbuf *p[2];
-	struct sim_used u[8];
-	uint16_t i, pos = 0;
-
-	fx_init_at(f, 8, F_V1 | F_MRG, true, 3, true);
-	for (i = 0; i < 8; i++)
-		rx_post1(&f->g, 1024);
-	sim_publish(&f->g);
-	fill_pattern(f1, sizeof(f1), 130);
-	fill_pattern(f2, sizeof(f2), 131);
-	p[0] = mk_pkt(f1, sizeof(f1), 2048);
-	p[1] = mk_pkt(f2, sizeof(f2), 2048);
-	assert_int_equal(enq(f, p, 2), 2);
-	free_pkts(p, 2);
-	assert_int_equal(f->q->stats.drop_too_big, 1);
-	assert_int_equal(f->q->stats.packets, 1);
-	assert_int_equal(sim_reap(&f->g, u, 8), 1);
-	assert_int_equal(rx_collect(&f->g, u, 1, &pos, 12, 1, out), sizeof(f2));
-	assert_memory_equal(out, f2, sizeof(f2));
-	check_pos(f, 4, true, 4, true);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -429,7 +429,6 @@ test_rx_too_big(void **state)
 {
 	FX;
 	static uint8_t f1[3000], f2[100], out[200];
-	struct rte_mbuf *p[2];
 	struct sim_used u[8];
 	uint16_t nu, i, pos, found = 0;
 
@@ -437,16 +436,7 @@ test_rx_too_big(void **state)
 	rx_post1(&f->g, 12 + 1500);
 	rx_post1(&f->g, 12 + 1500);
 	sim_publish(&f->g);
-	fill_pattern(f1, sizeof(f1), 48);
-	fill_pattern(f2, sizeof(f2), 49);
-	p[0] = mk_pkt(f1, sizeof(f1), 2048);
-	p[1] = mk_pkt(f2, sizeof(f2), 2048);
-	assert_int_equal(enq(f, p, 2), 2);
-	free_pkts(p, 2);
-	assert_int_equal(f->q->stats.drop_too_big, 1);
-	assert_int_equal(f->q->stats.packets, 1);
-	assert_int_equal(f->q->stats.bytes, 100);
-	assert_false(f->q->broken);
+	enq_big_then_small(f, f1, sizeof(f1), f2, sizeof(f2), 48);
 	assert_int_equal(held(f), 0);
 	nu = sim_reap(&f->g, u, 8);
 	assert_true(nu >= 1);
@@ -1267,31 +1257,6 @@ test_setup_resume(void **state)
 	assert_int_equal(f->q->stats.packets, 5);
 }
 
-/* Not an assertion: what the engine does with a mergeable packet that cannot fit the ring. */
-static void
-test_probe_mrg_never_fits(void **state)
-{
-	FX;
-	static uint8_t f1[9000];
-	struct rte_mbuf *p;
-	struct sim_used u[8];
-	uint16_t i, n;
-
-	fx_init(f, 8, F_V1 | F_MRG, true);
-	for (i = 0; i < 8; i++)
-		rx_post1(&f->g, 1024);
-	sim_publish(&f->g);
-	fill_pattern(f1, sizeof(f1), 130);
-	p = mk_pkt(f1, sizeof(f1), 2048);
-	n = enq(f, &p, 1);
-	rte_pktmbuf_free(p);
-	print_message("    probe: 9000 B packet, 8 x 1 KB buffers in a full ring: returned %u, "
-		      "drop_too_big %" PRIu64 ", rx_no_buffers %" PRIu64 ", broken %d\n",
-		n, f->q->stats.drop_too_big, f->q->stats.rx_no_buffers, f->q->broken);
-	sim_reap(&f->g, u, 8);
-	assert_int_equal(held(f), 0);
-}
-
 /* ------------------------------------------------------------------------ */
 /* One-copy transfer: guest A's TX ring -> guest B's RX ring                 */
 
@@ -1642,6 +1607,7 @@ main(void)
 		T(test_rx_nonmergeable_chain),
 		T(test_rx_region_crossing),
 		T(test_rx_too_big),
+		T(test_rx_mrg_never_fits),
 		T(test_rx_runt),
 		T(test_rx_no_buffers),
 		T(test_rx_partial),
@@ -1698,7 +1664,6 @@ main(void)
 		T(test_setup_einval),
 		T(test_setup_resume),
 		T(test_state_ring_check),
-		T(test_probe_mrg_never_fits),
 		T(test_xfer_frames),
 		T(test_xfer_mergeable_wait),
 		T(test_xfer_too_big),
